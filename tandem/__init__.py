@@ -1,0 +1,1 @@
+"""Tandem: the platform that makes an L&D team a strategic partner of the business."""

@@ -1,0 +1,34 @@
+"""What each role may do. Services, selectors, pages and API endpoints all ask here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tandem.accounts.models import Role
+
+
+class Capability(StrEnum):
+    VIEW_PEOPLE = "view_people"  # the directory and person pages (rows limited by PersonScope)
+    VIEW_ORG = "view_org"  # org unit tree and pages (limited by scope)
+    VIEW_INITIATIVES = "view_initiatives"
+    VIEW_METRICS = "view_metrics"  # metric pages (observations limited by scope)
+    RUN_IMPORTS = "run_imports"
+    VIEW_AUDIT = "view_audit"
+    ADMIN_SITE = "admin_site"  # Django admin for reference data
+    VIEW_SYSTEM = "view_system"  # security and platform facts for IT review
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.LD_ADMIN: frozenset(Capability),
+    Role.LD_TEAM: frozenset(
+        {Capability.VIEW_PEOPLE, Capability.VIEW_ORG, Capability.VIEW_INITIATIVES, Capability.VIEW_METRICS}
+    ),
+    Role.STAKEHOLDER: frozenset(
+        {Capability.VIEW_PEOPLE, Capability.VIEW_ORG, Capability.VIEW_INITIATIVES, Capability.VIEW_METRICS}
+    ),
+    Role.MANAGER: frozenset(
+        {Capability.VIEW_PEOPLE, Capability.VIEW_ORG, Capability.VIEW_INITIATIVES, Capability.VIEW_METRICS}
+    ),
+    Role.LEARNER: frozenset({Capability.VIEW_PEOPLE, Capability.VIEW_INITIATIVES}),
+    Role.IT_REVIEWER: frozenset({Capability.VIEW_SYSTEM}),
+}

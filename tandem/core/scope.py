@@ -1,0 +1,43 @@
+"""Who may see which people: a plain value computed by accounts and applied by every selector.
+
+Defined here (the lowest layer) so that org, metrics and later apps can filter by it without
+importing accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PersonScope:
+    """The set of people (and org units) a viewer may see individual records for.
+
+    everyone: L&D roles see the whole workforce.
+    org_unit_ids: stakeholder scope, descendants already expanded.
+    person_ids: managers' reporting line (direct and indirect) and the viewer's own record.
+    """
+
+    everyone: bool = False
+    org_unit_ids: frozenset[int] = frozenset()
+    person_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everyone and not self.org_unit_ids and not self.person_ids
+
+    @classmethod
+    def all(cls) -> PersonScope:
+        return cls(everyone=True)
+
+    @classmethod
+    def nobody(cls) -> PersonScope:
+        return cls()
+
+
+class AccessDenied(Exception):
+    """A viewer asked for something outside their scope. Views answer 403 (or 404 to hide existence)."""
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken by the input; the message is shown to the person as is."""

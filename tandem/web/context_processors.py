@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from tandem.accounts.permissions import Capability
+
+# (label, url name, capability needed). One list drives the menu on laptop and phone.
+NAVIGATION: list[tuple[str, str, Capability | None]] = [
+    ("Home", "home", None),
+    ("People", "people", Capability.VIEW_PEOPLE),
+    ("Organisation", "org_tree", Capability.VIEW_ORG),
+    ("Initiatives", "initiatives", Capability.VIEW_INITIATIVES),
+    ("Metrics", "metrics", Capability.VIEW_METRICS),
+    ("Imports", "imports", Capability.RUN_IMPORTS),
+    ("Audit log", "audit", Capability.VIEW_AUDIT),
+    ("System", "system", Capability.VIEW_SYSTEM),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    viewer = getattr(request, "viewer", None)
+    if viewer is None or not request.user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, name, capability in NAVIGATION:
+        if capability is None or viewer.can(capability):
+            url = reverse(name)
+            active = request.path == url if name == "home" else request.path.startswith(url)
+            items.append({"label": label, "url": url, "active": active})
+    return {"nav_items": items, "viewer": viewer}

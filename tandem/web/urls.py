@@ -1,0 +1,15 @@
+"""Every page. Each area's views module owns its own url patterns."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tandem.web.views.auth")),
+    path("", include("tandem.web.views.home")),
+    path("", include("tandem.web.views.system")),
+    path("people/", include("tandem.web.views.people")),
+    path("org/", include("tandem.web.views.org")),
+    path("initiatives/", include("tandem.web.views.initiatives")),
+    path("metrics/", include("tandem.web.views.metrics")),
+    path("imports/", include("tandem.web.views.imports")),
+    path("audit/", include("tandem.web.views.audit")),
+]
