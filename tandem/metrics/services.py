@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -86,7 +87,7 @@ def metric_observations_upsert(
     metrics = dict(MetricDefinition.objects.values_list("code", "id"))
     units = dict(OrgUnit.objects.values_list("code", "id"))
     people = dict(Person.objects.order_by().values_list("employee_id", "id"))
-    resolved: dict[tuple[int, str, object], tuple[float, int | None, int | None]] = {}
+    resolved: dict[tuple[int, str, dt.date], tuple[float, int | None, int | None]] = {}
     for row in rows:
         if row.metric_code not in metrics:
             raise DomainError(f"Unknown metric {row.metric_code!r}")
