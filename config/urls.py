@@ -11,3 +11,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("tandem.web.urls")),
 ]
+
+handler403 = "tandem.web.views.errors.permission_denied"
+handler404 = "tandem.web.views.errors.page_not_found"
+handler500 = "tandem.web.views.errors.server_error"

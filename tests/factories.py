@@ -14,6 +14,7 @@ from tandem.org.models import Assignment, JobFamily, JobRole, OrgUnit, Person
 class OrgUnitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OrgUnit
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"OU{n:03d}")
     name = factory.Sequence(lambda n: f"Unit {n}")
@@ -48,6 +49,7 @@ class JobRoleFactory(factory.django.DjangoModelFactory):
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     employee_id = factory.Sequence(lambda n: f"E{n:05d}")
     first_name = factory.Sequence(lambda n: f"First{n}")

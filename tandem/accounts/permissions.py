@@ -16,6 +16,7 @@ class Capability(StrEnum):
     VIEW_AUDIT = "view_audit"
     ADMIN_SITE = "admin_site"  # Django admin for reference data
     VIEW_SYSTEM = "view_system"  # security and platform facts for IT review
+    MANAGE_USERS = "manage_users"  # accounts, role grants, links to HR records
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -32,3 +33,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.LEARNER: frozenset({Capability.VIEW_PEOPLE, Capability.VIEW_INITIATIVES}),
     Role.IT_REVIEWER: frozenset({Capability.VIEW_SYSTEM}),
 }
+
+
+def role_capabilities(*, roles: frozenset[str] | set[str]) -> frozenset[Capability]:
+    """A person holding several roles may do what any of them may (union)."""
+    capabilities: set[Capability] = set()
+    for role in roles:
+        capabilities |= ROLE_CAPABILITIES.get(role, frozenset())
+    return frozenset(capabilities)

@@ -1,18 +1,32 @@
-"""Who is this user, what may they do, whose records may they see."""
+"""Who is this user, what may they do, whose records may they see; and the user list for admins."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 
 from tandem.accounts.models import Role, RoleGrant, User
-from tandem.accounts.permissions import ROLE_CAPABILITIES, Capability
+from tandem.accounts.permissions import Capability, role_capabilities
+from tandem.accounts.records import RoleGrantRecord, UserPage, UserRecord
 from tandem.core.dates import today
 from tandem.core.scope import AccessDenied, PersonScope
 from tandem.org.selectors import org_unit_descendant_ids, person_reporting_line_ids
 
 AnyUser = User | AnonymousUser
+
+# Broadest first: decides whose home page a multi-role user sees.
+ROLE_PRECEDENCE: tuple[str, ...] = (
+    Role.LD_ADMIN,
+    Role.LD_TEAM,
+    Role.STAKEHOLDER,
+    Role.MANAGER,
+    Role.IT_REVIEWER,
+    Role.LEARNER,
+)
 
 
 @dataclass(frozen=True)
@@ -35,21 +49,15 @@ class Viewer:
     @property
     def primary_role(self) -> str | None:
         """The role whose home page the user sees (the broadest one they hold)."""
-        for role in (
-            Role.LD_ADMIN,
-            Role.LD_TEAM,
-            Role.STAKEHOLDER,
-            Role.MANAGER,
-            Role.IT_REVIEWER,
-            Role.LEARNER,
-        ):
+        for role in ROLE_PRECEDENCE:
             if role in self.roles:
                 return str(role)
         return None
 
 
 def user_roles(*, user: AnyUser) -> frozenset[str]:
-    if not user.is_authenticated:
+    # A deactivated account holds no role even if a session outlived the deactivation.
+    if not user.is_authenticated or not user.is_active:
         return frozenset()
     roles = set(RoleGrant.objects.filter(user_id=user.pk).values_list("role", flat=True))
     if user.is_superuser:
@@ -57,8 +65,26 @@ def user_roles(*, user: AnyUser) -> frozenset[str]:
     return frozenset(str(role) for role in roles)
 
 
+def user_is_ld_admin(*, user: AnyUser) -> bool:
+    return Role.LD_ADMIN in user_roles(user=user)
+
+
+def user_stakeholder_org_unit_ids(*, user_id: int) -> set[int]:
+    """The org units granted to a stakeholder, before descendants are added."""
+    return set(
+        RoleGrant.org_units.through.objects.filter(
+            rolegrant__user_id=user_id, rolegrant__role=Role.STAKEHOLDER
+        ).values_list("orgunit_id", flat=True)
+    )
+
+
 def user_person_scope(*, user: AnyUser, roles: frozenset[str] | None = None) -> PersonScope:
-    """The people this user may see individually, by the union of their roles."""
+    """The people this user may see individually: the union of what each of their roles allows.
+
+    L&D admin / team: everyone. Stakeholder: people in the granted org units and every unit below.
+    Manager: their reporting line today, direct and indirect, from effective-dated assignments (so a
+    report who moved to another manager last month is no longer visible). Learner: their own record.
+    """
     if not user.is_authenticated:
         return PersonScope.nobody()
     roles = user_roles(user=user) if roles is None else roles
@@ -68,29 +94,21 @@ def user_person_scope(*, user: AnyUser, roles: frozenset[str] | None = None) -> 
     person_ids: set[int] = set()
     person_id = getattr(user, "person_id", None)
     if Role.STAKEHOLDER in roles:
-        granted = set(
-            RoleGrant.org_units.through.objects.filter(
-                rolegrant__user_id=user.pk, rolegrant__role=Role.STAKEHOLDER
-            ).values_list("orgunit_id", flat=True)
-        )
-        org_unit_ids |= org_unit_descendant_ids(org_unit_ids=granted)
+        org_unit_ids |= org_unit_descendant_ids(org_unit_ids=user_stakeholder_org_unit_ids(user_id=user.pk))
     if Role.MANAGER in roles and person_id:
         person_ids |= person_reporting_line_ids(manager_id=person_id, on=today())
-    if person_id and roles:
-        person_ids.add(person_id)  # everyone with a role sees their own record
+    if person_id and roles & {Role.STAKEHOLDER, Role.MANAGER, Role.LEARNER}:
+        person_ids.add(person_id)  # anyone who may see people sees their own record
     return PersonScope(org_unit_ids=frozenset(org_unit_ids), person_ids=frozenset(person_ids))
 
 
 def viewer_for(*, user: AnyUser) -> Viewer:
     roles = user_roles(user=user)
-    capabilities: set[Capability] = set()
-    for role in roles:
-        capabilities |= ROLE_CAPABILITIES.get(role, frozenset())
     return Viewer(
         user_id=user.pk if user.is_authenticated else None,
         email=getattr(user, "email", ""),
         roles=roles,
-        capabilities=frozenset(capabilities),
+        capabilities=role_capabilities(roles=roles),
         scope=user_person_scope(user=user, roles=roles),
         person_id=getattr(user, "person_id", None),
     )
@@ -99,3 +117,93 @@ def viewer_for(*, user: AnyUser) -> Viewer:
 def viewer_require(*, viewer: Viewer, capability: Capability) -> None:
     if not viewer.can(capability):
         raise AccessDenied(f"Your roles ({', '.join(sorted(viewer.roles)) or 'none'}) do not allow this")
+
+
+# --- user administration ----------------------------------------------------------------------
+
+
+def _user_queryset() -> QuerySet[User]:
+    return User.objects.select_related("person").prefetch_related("role_grants__org_units").order_by("email")
+
+
+def _user_record(user: User) -> UserRecord:
+    labels = dict(Role.choices)
+    grants = tuple(
+        RoleGrantRecord(
+            role=grant.role,
+            role_label=labels.get(grant.role, grant.role),
+            org_unit_codes=tuple(unit.code for unit in grant.org_units.all()),
+            org_unit_names=tuple(unit.name for unit in grant.org_units.all()),
+            granted_at=grant.granted_at,
+        )
+        for grant in sorted(user.role_grants.all(), key=lambda g: ROLE_PRECEDENCE.index(g.role))
+    )
+    person = user.person
+    return UserRecord(
+        id=user.pk,
+        email=user.email,
+        name=user.get_full_name(),
+        is_active=user.is_active,
+        is_superuser=user.is_superuser,
+        last_login=user.last_login,
+        date_joined=user.date_joined,
+        person_employee_id=person.employee_id if person else None,
+        person_name=person.full_name if person else None,
+        grants=grants,
+    )
+
+
+def _user_filter(*, search: str = "", role: str = "", active: bool | None = None) -> QuerySet[User]:
+    users = _user_queryset()
+    for word in search.split():
+        users = users.filter(
+            Q(email__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(person__employee_id__iexact=word)
+        )
+    if role:
+        users = users.filter(role_grants__role=role)
+    if active is not None:
+        users = users.filter(is_active=active)
+    return users.distinct()
+
+
+def user_list(*, search: str = "", role: str = "", active: bool | None = None) -> list[UserRecord]:
+    return [_user_record(user) for user in _user_filter(search=search, role=role, active=active)]
+
+
+def user_page(
+    *, search: str = "", role: str = "", page: int | str | None = 1, per_page: int = 100
+) -> UserPage:
+    """One page of the user list (every learner may have an account: thousands of rows)."""
+    current = Paginator(_user_filter(search=search, role=role), per_page).get_page(page)
+    return UserPage(
+        rows=tuple(_user_record(user) for user in current.object_list),
+        number=current.number,
+        num_pages=current.paginator.num_pages,
+        count=current.paginator.count,
+    )
+
+
+def user_get(*, user_id: int) -> UserRecord:
+    user = _user_queryset().filter(pk=user_id).first()
+    if user is None:
+        raise AccessDenied(f"No user {user_id}")
+    return _user_record(user)
+
+
+def user_role_counts() -> dict[str, int]:
+    """Active accounts per role, every role listed (zero included), for the system page."""
+    counts = Counter(RoleGrant.objects.filter(user__is_active=True).order_by().values_list("role", flat=True))
+    return {str(role): counts.get(role, 0) for role in ROLE_PRECEDENCE}
+
+
+def user_counts() -> dict[str, int]:
+    users = User.objects.order_by()
+    return {
+        "total": users.count(),
+        "active": users.filter(is_active=True).count(),
+        "superusers": users.filter(is_superuser=True, is_active=True).count(),
+        "without_role": users.filter(is_active=True, is_superuser=False, role_grants__isnull=True).count(),
+    }

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from tandem.audit.models import AuditEvent
+from tandem.core.bulk import bulk_insert
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,12 @@ def audit_record(
     entity_label: str = "",
     changes: dict[str, Any] | None = None,
     summary: str = "",
+    actor_label: str | None = None,
 ) -> AuditEvent:
+    """One row of the audit log. actor_label overrides the actor's email (e.g. "anonymous")."""
     return AuditEvent.objects.create(
         actor_id=actor_id,
-        actor_label=_actor_label(actor_id),
+        actor_label=(actor_label or _actor_label(actor_id))[:200],
         action=action,
         entity_type=entity_type,
         entity_id=str(entity_id),
@@ -66,7 +69,7 @@ def audit_record_many(*, actor_id: int | None, entries: Iterable[AuditEntry]) ->
         )
         for entry in entries
     ]
-    AuditEvent.objects.bulk_create(rows, batch_size=2000)
+    bulk_insert(objs=rows)
     return len(rows)
 
 

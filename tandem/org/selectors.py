@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from tandem.core.scope import AccessDenied, PersonScope
 from tandem.org.models import Assignment, JobRole, OrgUnit, Person
@@ -20,7 +21,9 @@ def org_unit_descendant_ids(*, org_unit_ids: set[int] | frozenset[int]) -> set[i
     """The given units and every unit below them (one query)."""
     if not org_unit_ids:
         return set()
-    paths = OrgUnit.objects.filter(pk__in=org_unit_ids).values_list("path", flat=True)
+    paths = list(OrgUnit.objects.filter(pk__in=org_unit_ids).values_list("path", flat=True))
+    if not paths:
+        return set()  # unknown ids: an empty Q() below would match every unit
     condition = Q()
     for path in paths:
         condition |= Q(path__startswith=path)
@@ -40,22 +43,17 @@ def person_scope_filter(scope: PersonScope, *, prefix: str = "") -> Q:
 
 
 def person_reporting_line_ids(*, manager_id: int, on: dt.date) -> set[int]:
-    """Everyone reporting to the manager on a date, directly or indirectly (from assignments)."""
-    edges: dict[int, list[int]] = defaultdict(list)
-    for person_id, boss_id in (
-        Assignment.objects.filter(_as_of(on), manager_id__isnull=False)
-        .order_by()
-        .values_list("person_id", "manager_id")
-    ):
-        edges[boss_id].append(person_id)
+    """Everyone reporting to the manager on a date, directly or indirectly (from assignments).
+
+    Walks down one level per query, so the cost follows the depth of the line, not the company size.
+    """
+    current = Assignment.objects.filter(_as_of(on)).order_by()
     found: set[int] = set()
-    stack = [manager_id]
-    while stack:
-        for report in edges.get(stack.pop(), []):
-            if report not in found:
-                found.add(report)
-                stack.append(report)
-    found.discard(manager_id)
+    frontier = {manager_id}
+    while frontier:
+        reports = set(current.filter(manager_id__in=frontier).values_list("person_id", flat=True))
+        frontier = reports - found - {manager_id}
+        found |= frontier
     return found
 
 
@@ -214,3 +212,120 @@ def location_list() -> list[str]:
     return list(
         Person.objects.exclude(location="").order_by("location").values_list("location", flat=True).distinct()
     )
+
+
+# --- added for the people/org pages, home and API ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeopleHeadline:
+    active: int
+    hires: int
+    leavers: int
+
+
+def people_headline(*, scope: PersonScope, since: dt.date, on: dt.date) -> PeopleHeadline:
+    """Active headcount on `on`, hires and leavers from `since` to `on`, within the scope (one query)."""
+    counts = Person.objects.filter(person_scope_filter(scope)).aggregate(
+        active=Count("id", filter=Q(status__in=[Person.Status.ACTIVE, Person.Status.ON_LEAVE])),
+        hires=Count("id", filter=Q(hire_date__gte=since, hire_date__lte=on)),
+        leavers=Count("id", filter=Q(termination_date__gte=since, termination_date__lte=on)),
+    )
+    return PeopleHeadline(active=counts["active"], hires=counts["hires"], leavers=counts["leavers"])
+
+
+def headcount_series(
+    *, months: list[dt.date], org_unit_ids: set[int] | None = None
+) -> list[tuple[dt.date, int]]:
+    """People assigned (to the units, or anywhere when None) on each date, in one query.
+
+    Pass descendant-expanded ids (org_unit_descendant_ids) for "this unit and everything below it".
+    """
+    if not months:
+        return []
+    base = Assignment.objects.order_by()
+    if org_unit_ids is not None:
+        base = base.filter(org_unit_id__in=org_unit_ids)
+    counts = base.aggregate(
+        **{f"m{i}": Count("person_id", distinct=True, filter=_as_of(month)) for i, month in enumerate(months)}
+    )
+    return [(month, counts[f"m{i}"] or 0) for i, month in enumerate(months)]
+
+
+def people_flow_by_month(
+    *, months: list[dt.date], org_unit_ids: set[int] | None = None
+) -> list[tuple[dt.date, int, int]]:
+    """(month, hires, leavers) for each month start; for units, by where the person sat at that moment."""
+    if not months:
+        return []
+    start = months[0]
+    end = (months[-1].replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    hires: dict[dt.date, int] = defaultdict(int)
+    leavers: dict[dt.date, int] = defaultdict(int)
+    if org_unit_ids is None:
+        hire_dates = Person.objects.filter(hire_date__gte=start, hire_date__lt=end).values_list(
+            "hire_date", flat=True
+        )
+        leave_dates = Person.objects.filter(
+            termination_date__gte=start, termination_date__lt=end
+        ).values_list("termination_date", flat=True)
+        for day in hire_dates.order_by():
+            hires[day.replace(day=1)] += 1
+        for left in leave_dates.order_by():
+            if left:
+                leavers[left.replace(day=1)] += 1
+    else:
+        in_units = Assignment.objects.filter(org_unit_id__in=org_unit_ids).order_by()
+        # The assignment that starts on the hire date is where the person was hired into.
+        for _person_id, day in (
+            in_units.filter(valid_from=F("person__hire_date"), valid_from__gte=start, valid_from__lt=end)
+            .values_list("person_id", "valid_from")
+            .distinct()
+        ):
+            hires[day.replace(day=1)] += 1
+        # The assignment covering the termination date is where the person left from.
+        for _person_id, leave_day in (
+            in_units.filter(
+                person__termination_date__gte=start,
+                person__termination_date__lt=end,
+                valid_from__lte=F("person__termination_date"),
+            )
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=F("person__termination_date")))
+            .values_list("person_id", "person__termination_date")
+            .distinct()
+        ):
+            if leave_day:
+                leavers[leave_day.replace(day=1)] += 1
+    return [(month, hires.get(month, 0), leavers.get(month, 0)) for month in months]
+
+
+def person_direct_reports(*, scope: PersonScope, person_id: int) -> QuerySet[Person]:
+    """Current direct reports (anyone not terminated) that the scope may see."""
+    return (
+        Person.objects.filter(person_scope_filter(scope), manager_id=person_id)
+        .exclude(status=Person.Status.TERMINATED)
+        .select_related("org_unit", "job_role")
+        .order_by("last_name", "first_name", "employee_id")
+    )
+
+
+def org_unit_detail_allowed(*, scope: PersonScope, org_unit_id: int) -> bool:
+    """Whether org_unit_get would let this scope open the unit's page (for links in lists)."""
+    return scope.everyone or org_unit_id in scope.org_unit_ids
+
+
+def org_unit_id_for_code(*, code: str) -> int | None:
+    return OrgUnit.objects.filter(code=code).values_list("id", flat=True).first()
+
+
+def person_own_record(*, person_id: int) -> Person | None:
+    """A viewer's own person record (everyone may see their own)."""
+    return (
+        Person.objects.select_related("org_unit", "job_role", "job_role__family", "manager")
+        .filter(pk=person_id)
+        .first()
+    )
+
+
+def job_role_id_for_code(*, code: str) -> int | None:
+    return JobRole.objects.filter(code=code).values_list("id", flat=True).first()

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from tandem.audit.services import AuditEntry, audit_record, audit_record_many
+from tandem.core.bulk import bulk_insert
 from tandem.core.scope import DomainError
 from tandem.org.models import Assignment, JobFamily, JobRole, OrgUnit, OrgUnitVersion, Person
 from tandem.org.records import ASSIGNMENT_FIELDS, PERSON_FIELDS, PeoplePlan, PersonChange, PersonRow
@@ -271,35 +273,68 @@ def people_apply(
         if progress:
             progress(done, total)
 
-    # 1. New people (managers linked in step 2, once everybody has an id).
-    new_people = []
+    # 1. New people, in waves so that each one's manager already has an id when they are inserted:
+    # one INSERT per batch and no UPDATE pass afterwards (bulk_update costs ~3 ms a row).
+    ids = dict(Person.objects.order_by().values_list("employee_id", "id"))
+    pending: list[tuple[Person, str | None]] = []
     for employee_id, row in rows.items():
         if by_id[employee_id].kind != "create":
             continue
         values = person_row_values(row, on=plan.on)
-        new_people.append(
-            Person(
-                employee_id=employee_id,
-                first_name=values["first_name"],
-                last_name=values["last_name"],
-                work_email=values["work_email"],
-                job_title=values["job_title"],
-                job_role_id=roles.get(values["job_role_code"]) if values["job_role_code"] else None,
-                org_unit_id=units[values["org_unit_code"]],
-                location=values["location"],
-                country=values["country"],
-                employment_type=values["employment_type"],
-                hire_date=values["hire_date"],
-                termination_date=values["termination_date"],
-                status=values["status"],
+        pending.append(
+            (
+                Person(
+                    employee_id=employee_id,
+                    first_name=values["first_name"],
+                    last_name=values["last_name"],
+                    work_email=values["work_email"],
+                    job_title=values["job_title"],
+                    job_role_id=roles.get(values["job_role_code"]) if values["job_role_code"] else None,
+                    org_unit_id=units[values["org_unit_code"]],
+                    location=values["location"],
+                    country=values["country"],
+                    employment_type=values["employment_type"],
+                    hire_date=values["hire_date"],
+                    termination_date=values["termination_date"],
+                    status=values["status"],
+                ),
+                values["manager_employee_id"],
             )
         )
-    Person.objects.bulk_create(new_people, batch_size=BATCH)
-    report(len(new_people) // 2)
+    created: list[Person] = []
+    while pending:
+        ready = [(p, m) for p, m in pending if not m or m in ids]
+        pending = [(p, m) for p, m in pending if m and m not in ids]
+        if not ready:  # a manager cycle among new people (imports reject these): insert, then link
+            ready, pending = pending, []
+        for person, manager in ready:
+            person.manager_id = ids.get(manager) if manager else None
+        # Ids are read back by employee id; new rows have ids above anything that existed (cheaper than IN).
+        newest = Person.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        bulk_insert(objs=[p for p, _ in ready])
+        fetched = dict(Person.objects.filter(id__gt=newest).order_by().values_list("employee_id", "id"))
+        for person, _ in ready:
+            person.pk = fetched[person.employee_id]
+        ids.update((p.employee_id, p.pk) for p, _ in ready)
+        unlinked = [(p, m) for p, m in ready if m and p.manager_id is None]
+        for person, manager in unlinked:
+            person.manager_id = ids[manager] if manager else None
+        Person.objects.bulk_update([p for p, _ in unlinked], ["manager_id"], batch_size=BATCH)
+        created.extend(p for p, _ in ready)
+        report(len(created) // 2)
 
-    ids = dict(Person.objects.order_by().values_list("employee_id", "id"))
-    touched = list(Person.objects.filter(employee_id__in=list(rows)).order_by())
-    for person in touched:
+    # Changed people: bulk_update grouped by the fields that changed (its cost grows with fields x rows).
+    model_field = {
+        "job_role_code": "job_role_id",
+        "org_unit_code": "org_unit_id",
+        "manager_employee_id": "manager_id",
+    }
+    updated = list(
+        Person.objects.filter(employee_id__in=[e for e in rows if by_id[e].kind == "update"]).order_by()
+    )
+    now = timezone.now()
+    groups: dict[tuple[str, ...], list[Person]] = {}
+    for person in updated:
         values = person_row_values(rows[person.employee_id], on=plan.on)
         manager = values["manager_employee_id"]
         person.first_name = values["first_name"]
@@ -315,37 +350,24 @@ def people_apply(
         person.hire_date = values["hire_date"]
         person.termination_date = values["termination_date"]
         person.status = values["status"]
-    Person.objects.bulk_update(
-        touched,
-        [
-            "first_name",
-            "last_name",
-            "work_email",
-            "job_title",
-            "job_role_id",
-            "org_unit_id",
-            "manager_id",
-            "location",
-            "country",
-            "employment_type",
-            "hire_date",
-            "termination_date",
-            "status",
-            "updated_at",
-        ],
-        batch_size=BATCH,
-    )
+        person.updated_at = now  # bulk_update does not apply auto_now
+        changed = tuple(sorted(model_field.get(key, key) for key in by_id[person.employee_id].diffs))
+        groups.setdefault(changed, []).append(person)
+    for fields, people in groups.items():
+        Person.objects.bulk_update(people, [*fields, "updated_at"], batch_size=BATCH)
+    touched = created + updated
     report(total * 3 // 4)
 
     # 2. Assignments: a move closes the open assignment and opens a new one on its effective date.
+    # New people have no assignments yet: only the changed ones need looking up.
     open_assignments = {
         a.person_id: a
         for a in Assignment.objects.filter(
-            valid_to__isnull=True, person_id__in=[p.pk for p in touched]
+            valid_to__isnull=True, person_id__in=[p.pk for p in updated]
         ).order_by()
     }
     with_history = set(
-        Assignment.objects.filter(person_id__in=[p.pk for p in touched])
+        Assignment.objects.filter(person_id__in=[p.pk for p in updated])
         .order_by()
         .values_list("person_id", flat=True)
     )
@@ -388,7 +410,7 @@ def people_apply(
     Assignment.objects.bulk_update(
         to_edit, ["org_unit_id", "job_role_id", "manager_id", "job_title"], batch_size=BATCH
     )
-    Assignment.objects.bulk_create(to_open, batch_size=BATCH)
+    bulk_insert(objs=to_open)
     report(total)
 
     counts = plan.counts

@@ -16,7 +16,9 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("Metrics", "metrics", Capability.VIEW_METRICS),
     ("Imports", "imports", Capability.RUN_IMPORTS),
     ("Audit log", "audit", Capability.VIEW_AUDIT),
+    ("Users & roles", "users", Capability.MANAGE_USERS),
     ("System", "system", Capability.VIEW_SYSTEM),
+    ("Admin", "admin:index", Capability.ADMIN_SITE),
 ]
 
 

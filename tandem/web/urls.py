@@ -12,4 +12,5 @@ urlpatterns = [
     path("metrics/", include("tandem.web.views.metrics")),
     path("imports/", include("tandem.web.views.imports")),
     path("audit/", include("tandem.web.views.audit")),
+    path("users/", include("tandem.web.views.users")),
 ]

@@ -1,0 +1,234 @@
+"""Server-side charts: Vega-Lite specs built with Altair, rendered to inline SVG by vl-convert.
+
+No JavaScript and no CDN: the browser receives finished SVG. Labels are escaped by the renderer, so the
+SVG is marked safe only here, only from vl-convert's output. Nothing is cached between calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import vl_convert
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ["#0f766e", "#2563eb", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#65a30d", "#db2777", "#475569"]
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif"
+RULE_COLOURS = {"target": "#15803d", "baseline": "#64748b"}
+
+# Per-process counter for unique element ids when several charts share a page (not user data).
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: a name and (date, value) points; None values leave a gap."""
+
+    name: str
+    points: Sequence[tuple[dt.date, float | None]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal reference line, e.g. a baseline or a target."""
+
+    label: str
+    value: float
+    kind: str = "target"  # "target" | "baseline"
+    decimals: int | None = None  # for the label only; the line sits at the exact value
+
+    @property
+    def text(self) -> str:
+        shown = f"{self.value:.{self.decimals}f}" if self.decimals is not None else f"{self.value:g}"
+        return f"{self.label}: {shown}"
+
+
+@dataclass(frozen=True)
+class Bar:
+    category: str
+    value: float
+    group: str = ""
+
+
+def _empty(*, message: str) -> SafeString:
+    return mark_safe(f'<p class="muted chart-empty">{escape(message)}</p>')  # noqa: S308 - escaped above
+
+
+def _config(*, chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return chart.configure(font=FONT, background="transparent").configure_view(stroke=None)
+
+
+def _render(*, spec: dict[str, Any], description: str) -> SafeString:
+    spec["description"] = description
+    svg = vl_convert.vegalite_to_svg(spec)
+    if not svg.lstrip().startswith("<svg"):
+        raise ValueError("vl-convert did not return SVG")
+    # Prefix any ids so two charts on one page never clash.
+    prefix = f"c{next(_ids)}-"
+    svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(description)}" ', 1)
+    return mark_safe(svg)  # noqa: S308 - vl-convert escapes every label it writes
+
+
+def _month_step(*, days: Sequence[dt.date]) -> int:
+    """Months between axis ticks: every month for short series, fewer as the span grows."""
+    if not days:
+        return 1
+    span = (max(days).year - min(days).year) * 12 + max(days).month - min(days).month + 1
+    for limit, step in ((8, 1), (16, 2), (36, 3), (72, 6)):
+        if span <= limit:
+            return step
+    return 12
+
+
+def _x_date(*, title: str, days: Sequence[dt.date]) -> alt.X:
+    # Dates are calendar days, so read and label them in UTC (no time-zone shift of a month start).
+    return alt.X(
+        "utcyearmonthdate(date):T",
+        title=title or None,
+        axis=alt.Axis(
+            format="%b %Y",
+            labelOverlap=True,
+            grid=False,
+            tickCount={"interval": "month", "step": _month_step(days=days)},
+        ),
+    )
+
+
+def line_chart_svg(
+    *,
+    series: Sequence[Series],
+    x_title: str = "",
+    y_title: str = "",
+    rules: Sequence[Rule] = (),
+    width: int = 560,
+    height: int = 220,
+    zero: bool = False,
+    description: str = "Line chart",
+    empty_message: str = "No data to chart yet.",
+) -> SafeString:
+    """Time series, one line per series, with optional dashed target/baseline rules."""
+    rows = [
+        {"date": day.isoformat(), "value": value, "series": line.name}
+        for line in series
+        for day, value in line.points
+        if value is not None
+    ]
+    if not rows:
+        return _empty(message=empty_message)
+    names = [line.name for line in series]
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=names, range=PALETTE[: len(names)] or PALETTE),
+        legend=alt.Legend(orient="bottom", labelLimit=220) if len(names) > 1 else None,
+    )
+    lines = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(point=alt.OverlayMarkDef(size=22), strokeWidth=2)
+        .encode(
+            x=_x_date(
+                title=x_title,
+                days=[day for line in series for day, value in line.points if value is not None],
+            ),
+            y=alt.Y("value:Q", title=y_title or None, scale=alt.Scale(zero=zero)),
+            color=colour,
+            detail="series:N",
+        )
+    )
+    layers: list[alt.Chart] = [lines]
+    if rules:
+        rule_rows = [{"value": r.value, "label": r.text, "kind": r.kind} for r in rules]
+        rule_data = alt.Data(values=rule_rows)
+        kinds = sorted({r.kind for r in rules})
+        rule_colour = alt.Color(
+            "kind:N",
+            scale=alt.Scale(domain=kinds, range=[RULE_COLOURS.get(k, "#64748b") for k in kinds]),
+            legend=None,
+        )
+        layers.append(
+            alt.Chart(rule_data)
+            .mark_rule(strokeDash=[6, 4], strokeWidth=1.5)
+            .encode(y="value:Q", color=rule_colour)
+        )
+        layers.append(
+            alt.Chart(rule_data)
+            .mark_text(align="right", baseline="bottom", dy=-2, fontSize=11)
+            .encode(y="value:Q", x=alt.value(width), text="label:N", color=rule_colour)
+        )
+    chart = alt.layer(*layers).resolve_scale(color="independent").properties(width=width, height=height)
+    return _render(spec=_config(chart=chart).to_dict(), description=description)
+
+
+def sparkline_svg(
+    *,
+    points: Sequence[tuple[dt.date, float | None]],
+    width: int = 150,
+    height: int = 36,
+    description: str = "Trend",
+) -> SafeString:
+    """A small axis-less trend line for lists and cards."""
+    rows = [{"date": day.isoformat(), "value": value} for day, value in points if value is not None]
+    if len(rows) < 2:
+        return _empty(message="Not enough data for a trend.")
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(strokeWidth=1.8, color=PALETTE[0])
+        .encode(
+            x=alt.X("date:T", axis=None, scale=alt.Scale(type="utc")),
+            y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
+        )
+        .properties(width=width, height=height)
+    )
+    spec = _config(chart=chart).to_dict()
+    spec["padding"] = 2
+    return _render(spec=spec, description=description)
+
+
+def bar_chart_svg(
+    *,
+    bars: Sequence[Bar],
+    x_title: str = "",
+    y_title: str = "",
+    horizontal: bool = False,
+    width: int = 560,
+    height: int = 220,
+    description: str = "Bar chart",
+    empty_message: str = "No data to chart yet.",
+) -> SafeString:
+    """Bars per category; bars with a group are drawn side by side and coloured by group."""
+    if not bars:
+        return _empty(message=empty_message)
+    rows = [{"category": b.category, "value": b.value, "group": b.group} for b in bars]
+    categories = list(dict.fromkeys(b.category for b in bars))
+    groups = list(dict.fromkeys(b.group for b in bars))
+    grouped = len(groups) > 1
+    category = alt.X if not horizontal else alt.Y
+    measure = alt.Y if not horizontal else alt.X
+    encoding: dict[str, Any] = {
+        ("x" if not horizontal else "y"): category(
+            "category:N", title=x_title or None, sort=categories, axis=alt.Axis(labelAngle=0, labelLimit=160)
+        ),
+        ("y" if not horizontal else "x"): measure("value:Q", title=y_title or None),
+        "color": alt.Color(
+            "group:N",
+            title=None,
+            scale=alt.Scale(domain=groups, range=PALETTE[: len(groups)]),
+            legend=alt.Legend(orient="bottom") if grouped else None,
+        ),
+    }
+    if grouped:
+        encoding["yOffset" if horizontal else "xOffset"] = (
+            alt.XOffset("group:N", sort=groups) if not horizontal else alt.YOffset("group:N", sort=groups)
+        )
+    chart = (
+        alt.Chart(alt.Data(values=rows)).mark_bar().encode(**encoding).properties(width=width, height=height)
+    )
+    return _render(spec=_config(chart=chart).to_dict(), description=description)

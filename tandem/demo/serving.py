@@ -1,0 +1,109 @@
+"""Serving Tandem: gunicorn for the web and a django-tasks database worker, side by side.
+
+Both run as child processes of the same Python (sys.executable), inheriting the environment, so
+TANDEM_DATA_DIR, DATABASE_URL and DJANGO_SETTINGS_MODULE reach them unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any, Protocol
+
+DEFAULT_SETTINGS = "config.settings.local"
+STOP_SECONDS = 15.0
+NAMES = ("web server (gunicorn)", "task worker (db_worker)")
+
+
+class Output(Protocol):
+    """sys.stdout or a management command's self.stdout."""
+
+    def write(self, text: str, /) -> Any: ...
+
+    def flush(self) -> Any: ...
+
+
+def serve_commands(*, host: str, port: int, workers: int) -> list[list[str]]:
+    web = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        # Threads keep a page responsive while another request renders a chart.
+        "--threads",
+        "4",
+        "--graceful-timeout",
+        "10",
+        "--access-logfile",
+        "-",
+    ]
+    worker = [sys.executable, "-m", "tandem.cli", "db_worker"]
+    return [web, worker]
+
+
+def _stop(processes: Sequence[subprocess.Popen[bytes]], *, forced: Callable[[], bool]) -> None:
+    """One SIGTERM each (both shut down gracefully on it); SIGKILL after a while or on a second Ctrl-C."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    while any(process.poll() is None for process in processes):
+        if forced() or time.monotonic() > deadline:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+            break
+        time.sleep(0.1)
+    for process in processes:
+        process.wait()
+
+
+def serve(*, host: str, port: int, workers: int, out: Output) -> int:
+    """Run the web server and the task worker until a signal or until either of them exits."""
+    env = os.environ.copy()
+    env.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    signals_received = 0
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        nonlocal signals_received
+        signals_received += 1
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    processes: list[subprocess.Popen[bytes]] = []
+    exit_code = 0
+    try:
+        for command in serve_commands(host=host, port=port, workers=workers):
+            # Own process group: a terminal Ctrl-C reaches only us, and we pass on exactly one SIGTERM
+            # (a second signal would make db_worker abandon the task it is running).
+            processes.append(subprocess.Popen(command, env=env, process_group=0))  # noqa: S603 (our interpreter)
+        out.write(f"Tandem is running at http://{host}:{port}/ (press Ctrl-C to stop)\n")
+        out.flush()
+        while not signals_received:
+            exited = [
+                (name, process)
+                for name, process in zip(NAMES, processes, strict=True)
+                if process.poll() is not None
+            ]
+            if exited:
+                name, process = exited[0]
+                exit_code = process.returncode or 1
+                out.write(f"The {name} stopped (exit code {process.returncode}); shutting down\n")
+                break
+            time.sleep(0.2)
+    finally:
+        if signals_received:
+            out.write("Stopping Tandem...\n")
+            out.flush()
+        _stop(processes, forced=lambda: signals_received > 1)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return exit_code

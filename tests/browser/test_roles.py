@@ -1,0 +1,67 @@
+"""Each demo role logs in through a real browser and lands on its own home page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+EXPECTED_NAV = {
+    "ld_admin": {
+        "People",
+        "Organisation",
+        "Initiatives",
+        "Metrics",
+        "Imports",
+        "Audit log",
+        "Users & roles",
+        "System",
+        "Admin",
+    },
+    "ld_team": {"People", "Organisation", "Initiatives", "Metrics"},
+    "stakeholder": {"People", "Organisation", "Initiatives", "Metrics"},
+    "manager": {"People", "Organisation", "Initiatives", "Metrics"},
+    "learner": {"People", "Initiatives"},
+    "it_reviewer": {"System"},
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED_NAV))
+def test_each_role_sees_its_home_page(
+    role: str, page: Any, live_server: Any, small_company: dict[str, str]
+) -> None:
+    log_in(page, live_server.url, small_company[role])
+    assert page.url.rstrip("/") == live_server.url
+    assert page.locator(f"[data-testid=home-{role}]").is_visible()
+    nav = {text.strip() for text in page.locator("nav.mainnav a").all_inner_texts()}
+    assert nav == {"Home"} | EXPECTED_NAV[role]
+
+
+def test_wrong_password_is_refused(page: Any, live_server: Any, small_company: dict[str, str]) -> None:
+    log_in(page, live_server.url, small_company["learner"], password="not-the-password")
+    assert "/login/" in page.url
+    assert page.locator("text=did not match").is_visible()
+
+
+def test_learner_cannot_open_the_audit_log(
+    page: Any, live_server: Any, small_company: dict[str, str]
+) -> None:
+    log_in(page, live_server.url, small_company["learner"])
+    response = page.goto(f"{live_server.url}/audit/")
+    assert response is not None and response.status == 403
+
+
+def test_menu_collapses_on_a_phone(browser: Any, live_server: Any, small_company: dict[str, str]) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, small_company["ld_admin"])
+        assert not page.locator("nav.mainnav").is_visible()
+        page.click("details.menu summary")
+        assert page.locator("details.menu nav a", has_text="People").is_visible()
+    finally:
+        context.close()

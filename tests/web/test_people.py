@@ -1,0 +1,110 @@
+import pytest
+from django.urls import reverse
+
+from tests.api import data
+from tests.api.data import add_people
+
+pytestmark = pytest.mark.django_db
+company = data.company  # the shared fixture
+
+
+def names(response):
+    return response.content.decode()
+
+
+def test_ld_admin_sees_everyone_with_filters_and_search(company, make_user, login):
+    client = login(make_user(roles=["ld_admin"]))
+    page = names(client.get(reverse("people")))
+    for person in [company.manager, company.learner, company.mover, *company.reports]:
+        assert person.full_name in page
+    page = names(client.get(reverse("people"), {"q": "lena"}))
+    assert "Lena Learner" in page and "Mona Manager" not in page
+    page = names(client.get(reverse("people"), {"q": company.manager.employee_id}))
+    assert "Mona Manager" in page and "Lena Learner" not in page
+    # Org unit filter includes the units below: Tier 1 is inside Customer Service.
+    page = names(client.get(reverse("people"), {"org_unit": "CS"}))
+    assert "Lena Learner" in page and "Max Mover" in page and "Mona Manager" not in page
+    page = names(client.get(reverse("people"), {"location": "Lisbon"}))
+    assert "Lena Learner" in page and "Max Mover" not in page
+    page = names(client.get(reverse("people"), {"org_unit": "NOPE"}))
+    assert "No one matches" in page
+
+
+def test_htmx_request_gets_only_the_results_fragment(company, make_user, login):
+    client = login(make_user(roles=["ld_admin"]))
+    response = client.get(reverse("people"), {"q": "Report"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html and 'data-testid="people-results"' in html
+    assert "Rita Report" in html and "Lena Learner" not in html
+    assert "HX-Request" in response["Vary"]
+    restore = client.get(reverse("people"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in restore.content.decode()
+    full = client.get(reverse("people")).content.decode()
+    assert 'hx-trigger="input changed delay:300ms' in full and 'hx-target="#people-results"' in full
+
+
+def test_stakeholder_sees_only_people_in_their_units(company, make_user, login):
+    client = login(
+        make_user(roles=["stakeholder"], person=company.stakeholder_person, org_units=[company.cs])
+    )
+    page = names(client.get(reverse("people")))
+    assert "Lena Learner" in page and "Max Mover" in page and "Stan Holder" in page
+    assert "Mona Manager" not in page and "Rita Report" not in page
+
+
+def test_manager_sees_only_their_reports_and_self(company, make_user, login):
+    client = login(make_user(roles=["manager"], person=company.manager))
+    page = names(client.get(reverse("people")))
+    assert "Rita Report" in page and "Rolf Report" in page and "Mona Manager" in page
+    assert "Lena Learner" not in page and "Max Mover" not in page
+
+
+def test_learner_sees_only_self(company, make_user, login):
+    client = login(make_user(roles=["learner"], person=company.learner))
+    page = names(client.get(reverse("people")))
+    assert "Lena Learner" in page
+    assert "1 person" in page
+    assert client.get(reverse("person_detail", args=[company.manager.employee_id])).status_code == 403
+
+
+def test_person_detail_shows_record_reports_and_history(company, make_user, login):
+    client = login(make_user(roles=["ld_admin"]))
+    page = names(client.get(reverse("person_detail", args=[company.mover.employee_id])))
+    assert "Acme" in page and "Customer Service" in page
+    # Both assignments, the closed one with its end date.
+    assert "Seller" in page and "1 Mar 2024" in page and "Sales" in page
+    page = names(client.get(reverse("person_detail", args=[company.manager.employee_id])))
+    assert "Rita Report" in page and "Rolf Report" in page
+
+
+def test_person_outside_scope_is_forbidden_and_unknown_too(company, make_user, login):
+    client = login(make_user(roles=["manager"], person=company.manager))
+    assert client.get(reverse("person_detail", args=[company.reports[0].employee_id])).status_code == 200
+    assert client.get(reverse("person_detail", args=[company.learner.employee_id])).status_code == 403
+    assert client.get(reverse("person_detail", args=["NOBODY"])).status_code == 403
+
+
+def test_it_reviewer_cannot_open_people(company, make_user, login):
+    client = login(make_user(roles=["it_reviewer"]))
+    assert client.get(reverse("people")).status_code == 403
+
+
+def test_people_list_is_paginated(company, make_user, login):
+    add_people(company.sales, 60)
+    client = login(make_user(roles=["ld_admin"]))
+    page = names(client.get(reverse("people")))
+    assert "Page 1 of 2" in page and "page=2" in page
+    assert "Page 2 of 2" in names(client.get(reverse("people"), {"page": 2}))
+
+
+@pytest.mark.parametrize("extra", [10, 60])
+def test_people_list_query_count_does_not_grow_with_rows(
+    extra, company, make_user, login, django_assert_max_num_queries
+):
+    add_people(company.sales, extra)
+    client = login(make_user(roles=["ld_admin"]))
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("people")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("people"), {"q": "First"}, HTTP_HX_REQUEST="true").status_code == 200

@@ -1,0 +1,158 @@
+"""Security settings and behaviour an IT reviewer checks: hashing, cookies, CSRF, open pages, system page."""
+
+import runpy
+
+import pytest
+from django.contrib.auth.hashers import check_password, get_hasher, make_password
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+from tandem.accounts.models import Role
+from tandem.accounts.services import security_event_record
+
+pytestmark = pytest.mark.django_db
+
+ARGON2 = "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def settings_module(name, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://tandem@db.invalid/tandem")
+    monkeypatch.setenv("TANDEM_SECRET_KEY", "not-a-real-key-" + "x" * 40)
+    monkeypatch.setenv("TANDEM_ALLOWED_HOSTS", "tandem.example.com")
+    return runpy.run_module(f"config.settings.{name}")
+
+
+@pytest.mark.parametrize("name", ["base", "production"])
+def test_base_and_production_hash_passwords_with_argon2_first(name, monkeypatch):
+    module = settings_module(name, monkeypatch)
+    assert module["PASSWORD_HASHERS"][0] == ARGON2
+
+
+def test_production_settings_are_strict(monkeypatch):
+    module = settings_module("production", monkeypatch)
+    assert module["DEBUG"] is False
+    assert module["SESSION_COOKIE_SECURE"] is True and module["CSRF_COOKIE_SECURE"] is True
+    assert module["SECURE_HSTS_SECONDS"] > 0
+
+
+def test_a_password_set_under_argon2_verifies(settings, make_user):
+    settings.PASSWORD_HASHERS = [ARGON2]
+    encoded = make_password("correct-horse-battery")
+    assert encoded.startswith("argon2$argon2id$")
+    assert check_password("correct-horse-battery", encoded)
+    assert not check_password("wrong", encoded)
+    user = make_user()
+    user.set_password("another-long-secret")
+    user.save()
+    user.refresh_from_db()
+    assert get_hasher("default").algorithm == "argon2"
+    assert user.password.startswith("argon2$") and user.check_password("another-long-secret")
+
+
+def test_session_cookie_is_httponly_samesite_and_expires(client, make_user, password, settings):
+    make_user(email="ann@example.com")
+    response = client.post(reverse("login"), {"username": "ann@example.com", "password": password})
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and settings.SESSION_COOKIE_AGE <= 12 * 3600
+    assert client.session.get_expire_at_browser_close()
+
+
+def test_security_headers(client):
+    response = client.get(reverse("login"))
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_post_without_csrf_token_is_refused(make_user, password):
+    make_user(email="ann@example.com", roles=[Role.LD_ADMIN])
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "ann@example.com", "password": password})
+    assert response.status_code == 403
+    assert "This form has expired or did not come from Tandem" in response.text
+    page = client.get(reverse("login"))
+    token = page.cookies["csrftoken"].value
+    response = client.post(
+        reverse("login"), {"username": "ann@example.com", "password": password, "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert client.post(reverse("logout")).status_code == 403  # logged-in POSTs need the token too
+    assert client.post(reverse("users"), {"email": "x@example.com"}).status_code == 403
+
+
+def _open_views(resolver=None, namespace=None):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _open_views(pattern, pattern.namespace or namespace)
+        elif getattr(pattern.callback, "login_required", True) is False:
+            yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_only_health_login_and_password_reset_are_open():
+    opened = set(_open_views())
+    pages = {name for name in opened if not name.startswith("api:")}
+    assert pages == {
+        "health",
+        "login",
+        "admin:login",  # redirects anonymous users to our (rate-limited) login page
+        "password_reset",
+        "password_reset_done",
+        "password_reset_confirm",
+        "password_reset_complete",
+    }
+    # The API checks the session itself and answers 401 (see the access matrix).
+
+
+def test_anonymous_pages_redirect_to_login(client):
+    for url in ("/", "/system/", "/audit/", "/users/", "/people/", "/api/docs"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login") + "?next="), url
+    # The admin's own login page hands over to ours, so the lockout applies there too.
+    chain = client.get("/admin/", follow=True).redirect_chain
+    assert chain[-1][0] == reverse("login") + "?next=/admin/"
+    assert client.get(reverse("health")).json()["status"] == "ok"
+
+
+def test_system_page_shows_security_facts_but_no_secrets(client, make_user, settings):
+    settings.EMAIL_HOST_PASSWORD = "smtp-secret-value"
+    reviewer = make_user(email="it@example.com", roles=[Role.IT_REVIEWER])
+    make_user(roles=[Role.LEARNER])
+    security_event_record(event="login_failed", email="mallory@example.com", ip_address="203.0.113.9")
+    client.force_login(reviewer)
+    response = client.get(reverse("system"))
+    assert response.status_code == 200
+    text = response.text
+    for expected in (
+        "Password hasher",
+        "md5",
+        "Session cookie HttpOnly",
+        "SameSite",
+        "Failed attempts before lockout",
+        "username + ip_address",
+        "HSTS",
+        "Email transport",
+        "Background worker",
+        "Database engine",
+        "sqlite" if "sqlite" in settings.DATABASES["default"]["ENGINE"] else "postgresql",
+        "mallory@example.com",
+        "203.0.113.9",
+        "Login failed",
+        "IT reviewer",
+    ):
+        assert expected in text, expected
+    assert settings.SECRET_KEY not in text
+    assert "smtp-secret-value" not in text
+
+
+def test_system_page_is_for_it_reviewers_and_ld_admins(client, make_user):
+    for roles, status in (
+        ([Role.IT_REVIEWER], 200),
+        ([Role.LD_ADMIN], 200),
+        ([Role.LD_TEAM], 403),
+        ([], 403),
+    ):
+        client.force_login(make_user(roles=roles))
+        assert client.get(reverse("system")).status_code == status, roles
