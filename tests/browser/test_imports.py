@@ -11,7 +11,9 @@ from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
-HEADER = "employee_id,first_name,last_name,work_email,org_unit_code,hire_date,manager_employee_id,job_title\r\n"
+HEADER = (
+    "employee_id,first_name,last_name,work_email,org_unit_code,hire_date,manager_employee_id,job_title\r\n"
+)
 
 
 def _upload(page: Any, base_url: str, path: Path) -> None:
