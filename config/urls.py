@@ -9,6 +9,7 @@ restrict_admin_to_ld_admins(admin.site)
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("xapi/", include("tandem.xapi.urls")),
     path("", include("tandem.web.urls")),
 ]
 

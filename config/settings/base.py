@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "tandem.initiatives",
     "tandem.accounts",
     "tandem.imports",
+    "tandem.lrs",
+    "tandem.impact",
     "tandem.web",
     "tandem.api",
     "tandem.demo",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LrsConfig(AppConfig):
+    name = "tandem.lrs"
+    label = "lrs"
