@@ -1,5 +1,10 @@
-"""The xAPI LRS endpoints under /xapi/ (statements, documents, activities, agents, about)."""
+"""The xAPI LRS endpoints under /xapi/ (statements and about so far)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from tandem.xapi import views
+
+urlpatterns: list[URLPattern] = [
+    path("statements", views.statements, name="xapi-statements"),
+    path("about", views.about, name="xapi-about"),
+]

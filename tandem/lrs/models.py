@@ -1,0 +1,121 @@
+"""Learning Record Store storage: client credentials and xAPI statements.
+
+A statement is kept exactly as stored (`exact`, JSONB on PostgreSQL) plus the few columns the
+query parameters filter on, so every query is answered from indexed columns, never by reading JSON.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class LrsScope(models.TextChoices):
+    STATEMENTS_WRITE = "statements/write"
+    STATEMENTS_READ = "statements/read"
+    STATEMENTS_READ_MINE = "statements/read/mine"
+    STATE = "state"
+    DEFINE = "define"
+    PROFILE = "profile"
+    ALL_READ = "all/read"
+    ALL = "all"
+
+
+class LrsClient(models.Model):
+    """A machine credential for the xAPI endpoints (HTTP Basic: key as user name, secret as password)."""
+
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=256)
+    scopes = models.JSONField(default=list)
+    # The Agent the LRS writes as `authority` on every statement this client stores.
+    authority = models.JSONField()
+    authority_ifi = models.CharField(max_length=512, db_index=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+class StatementCounter(models.Model):
+    """One row holding the last `seq` handed out.
+
+    Writers lock it for the length of their transaction, so statements are written one batch at a
+    time: `seq` then follows commit order and `stored` never goes backwards, which is what makes paging
+    by seq stable and X-Experience-API-Consistent-Through truthful.
+    """
+
+    last = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"last seq {self.last}"
+
+
+class Statement(models.Model):
+    id = models.UUIDField(primary_key=True)
+    # Ordering and paging key (see StatementCounter); unique, so it is also an index.
+    seq = models.BigIntegerField(unique=True)
+    # The statement as stored: as received plus id, stored, authority and version set by the LRS.
+    exact = models.JSONField()
+    stored = models.DateTimeField(db_index=True)
+    timestamp = models.DateTimeField()
+    version = models.CharField(max_length=20)
+    actor_ifi = models.CharField(max_length=512, db_index=True)
+    verb_id = models.CharField(max_length=2048)
+    object_activity_id = models.CharField(max_length=2048, null=True, blank=True)
+    object_statement_ref = models.UUIDField(null=True, blank=True, db_index=True)
+    registration = models.UUIDField(null=True, blank=True)
+    voided = models.BooleanField(default=False)
+    authority_ifi = models.CharField(max_length=512)
+    client = models.ForeignKey(LrsClient, on_delete=models.PROTECT, related_name="statements")
+    person = models.ForeignKey(
+        "org.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        # Composite indexes end in seq because every list query orders and pages by seq.
+        indexes = [
+            models.Index(fields=["verb_id", "seq"], name="lrs_stmt_verb_seq"),
+            models.Index(fields=["actor_ifi", "seq"], name="lrs_stmt_actor_seq"),
+            models.Index(fields=["object_activity_id", "seq"], name="lrs_stmt_activity_seq"),
+            models.Index(fields=["registration", "seq"], name="lrs_stmt_registration_seq"),
+            models.Index(fields=["authority_ifi", "seq"], name="lrs_stmt_authority_seq"),
+            # Statements whose object is a StatementRef (few): the "targeting statements match too" branch.
+            models.Index(
+                fields=["seq"], condition=Q(object_statement_ref__isnull=False), name="lrs_stmt_targeting_seq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class StatementRelation(models.Model):
+    """Every agent and activity a statement mentions, for the agent/activity and related_* filters."""
+
+    class Kind(models.TextChoices):
+        ACTIVITY = "activity"
+        AGENT = "agent"
+
+    class Relation(models.TextChoices):
+        ACTOR = "actor"  # the actor, or a member of the actor group
+        OBJECT = "object"
+        CONTEXT = "context"  # context activities, instructor, team
+        AUTHORITY = "authority"
+        SUBSTATEMENT = "substatement"
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="relations")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.CharField(max_length=2048)
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value", "relation", "statement"], name="lrs_rel_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value} ({self.relation})"

@@ -1,0 +1,398 @@
+"""Writing to the LRS: client credentials and storing statements (validated, all or nothing)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from tandem.audit.services import audit_record
+from tandem.lrs.models import LrsClient, LrsScope, Statement, StatementCounter, StatementRelation
+from tandem.lrs.records import (
+    ClientCredentials,
+    LrsBadRequest,
+    LrsConflict,
+)
+from tandem.lrs.selectors import agent_key, stored_text
+from tandem.lrs.xapi import (
+    VOIDED_VERB,
+    XapiValidationError,
+    statement_equivalent,
+    statement_validate,
+    timestamp_parse,
+)
+from tandem.org.models import Person
+
+# The account home page of the authority Agent the LRS writes for each client ("tandem.invalid" is a
+# reserved name: the account is identified by the key, the page is never fetched).
+AUTHORITY_HOME_PAGE = "https://tandem.invalid/xapi/clients"
+
+
+# --- clients ------------------------------------------------------------------------------------
+
+
+def _secret_pair() -> tuple[str, str]:
+    secret = secrets.token_urlsafe(32)
+    return secret, make_password(secret)
+
+
+def lrs_client_create(
+    *, name: str, scopes: list[str], actor_id: int | None = None
+) -> tuple[LrsClient, ClientCredentials]:
+    """A new credential. The secret is returned here once; only its hash is kept."""
+    unknown = sorted(set(scopes) - set(LrsScope.values))
+    if unknown:
+        raise LrsBadRequest(f"Unknown scope {', '.join(unknown)}; choose from {', '.join(LrsScope.values)}")
+    if not scopes:
+        raise LrsBadRequest("Give at least one scope")
+    if not name.strip():
+        raise LrsBadRequest("Give the client a name")
+    key = secrets.token_hex(16)
+    secret, secret_hash = _secret_pair()
+    authority = {
+        "objectType": "Agent",
+        "name": name.strip()[:200],
+        "account": {"homePage": AUTHORITY_HOME_PAGE, "name": key},
+    }
+    with transaction.atomic():
+        client = LrsClient.objects.create(
+            name=name.strip()[:200],
+            key=key,
+            secret_hash=secret_hash,
+            scopes=sorted(set(scopes)),
+            authority=authority,
+            authority_ifi=agent_key(authority) or f"account:{AUTHORITY_HOME_PAGE}|{key}",
+        )
+        audit_record(
+            actor_id=actor_id,
+            action="create",
+            entity_type="lrs_client",
+            entity_id=client.pk,
+            entity_label=client.name,
+            changes={"scopes": client.scopes},
+            summary=f"LRS credential {key} created",
+        )
+    return client, ClientCredentials(key=key, secret=secret)
+
+
+def _client_for_key(key: str) -> LrsClient:
+    client = LrsClient.objects.select_for_update().filter(key=key).first()
+    if client is None:
+        raise LrsBadRequest(f"No LRS credential with key {key}")
+    return client
+
+
+@transaction.atomic
+def lrs_client_revoke(*, key: str, actor_id: int | None = None) -> LrsClient:
+    """Stop a credential working. Its statements stay (they still name it as their authority)."""
+    client = _client_for_key(key)
+    if client.active:
+        client.active = False
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["active", "revoked_at"])
+        audit_record(
+            actor_id=actor_id,
+            action="revoke",
+            entity_type="lrs_client",
+            entity_id=client.pk,
+            entity_label=client.name,
+            summary=f"LRS credential {key} revoked",
+        )
+    return client
+
+
+@transaction.atomic
+def lrs_client_rotate(*, key: str, actor_id: int | None = None) -> ClientCredentials:
+    """A new secret for the same key (and authority); the old secret stops working at once."""
+    client = _client_for_key(key)
+    if not client.active:
+        raise LrsBadRequest(f"LRS credential {key} is revoked")
+    secret, client.secret_hash = _secret_pair()
+    client.save(update_fields=["secret_hash"])
+    audit_record(
+        actor_id=actor_id,
+        action="rotate",
+        entity_type="lrs_client",
+        entity_id=client.pk,
+        entity_label=client.name,
+        summary=f"LRS credential {key} secret rotated",
+    )
+    return ClientCredentials(key=key, secret=secret)
+
+
+# --- statements ---------------------------------------------------------------------------------
+
+
+def _agents(agent: Any) -> Iterator[str]:
+    """IFIs of an Agent or Group and of a group's members (the agent filter matches members too)."""
+    if not isinstance(agent, dict):
+        return
+    key = agent_key(agent)
+    if key:
+        yield key
+    members = agent.get("member")
+    if agent.get("objectType") == "Group" and isinstance(members, list):
+        for member in members:
+            member_key = agent_key(member)
+            if member_key:
+                yield member_key
+
+
+def _context_relations(context: Any, relation: str) -> Iterator[tuple[str, str, str]]:
+    if not isinstance(context, dict):
+        return
+    for name in ("instructor", "team"):
+        for key in _agents(context.get(name)):
+            yield StatementRelation.Kind.AGENT, key, relation
+    for item in context.get("contextAgents") or []:  # 2.0
+        if isinstance(item, dict):
+            for key in _agents(item.get("agent")):
+                yield StatementRelation.Kind.AGENT, key, relation
+    for item in context.get("contextGroups") or []:  # 2.0
+        if isinstance(item, dict):
+            for key in _agents(item.get("group")):
+                yield StatementRelation.Kind.AGENT, key, relation
+    activities = context.get("contextActivities")
+    if isinstance(activities, dict):
+        for value in activities.values():
+            for activity in value if isinstance(value, list) else [value]:
+                if isinstance(activity, dict) and isinstance(activity.get("id"), str):
+                    yield StatementRelation.Kind.ACTIVITY, activity["id"], relation
+
+
+def _object_relations(obj: Any, relation: str) -> Iterator[tuple[str, str, str]]:
+    if not isinstance(obj, dict):
+        return
+    object_type = obj.get("objectType", "Activity")
+    if object_type in ("Agent", "Group"):
+        for key in _agents(obj):
+            yield StatementRelation.Kind.AGENT, key, relation
+    elif object_type == "Activity" and isinstance(obj.get("id"), str):
+        yield StatementRelation.Kind.ACTIVITY, obj["id"], relation
+
+
+def _relations(statement: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(kind, value, relation) for every agent and activity the statement names."""
+    rel = StatementRelation.Relation
+    found: set[tuple[str, str, str]] = set()
+    found.update((StatementRelation.Kind.AGENT, key, rel.ACTOR) for key in _agents(statement.get("actor")))
+    found.update(_object_relations(statement.get("object"), rel.OBJECT))
+    found.update(_context_relations(statement.get("context"), rel.CONTEXT))
+    found.update(
+        (StatementRelation.Kind.AGENT, key, rel.AUTHORITY) for key in _agents(statement.get("authority"))
+    )
+    sub = statement.get("object")
+    if isinstance(sub, dict) and sub.get("objectType") == "SubStatement":
+        found.update(
+            (StatementRelation.Kind.AGENT, key, rel.SUBSTATEMENT) for key in _agents(sub.get("actor"))
+        )
+        found.update(_object_relations(sub.get("object"), rel.SUBSTATEMENT))
+        found.update(_context_relations(sub.get("context"), rel.SUBSTATEMENT))
+    return {(kind, value[:2048], relation) for kind, value, relation in found}
+
+
+def _statement_ref(statement: dict[str, Any]) -> uuid.UUID | None:
+    obj = statement.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "StatementRef":
+        return uuid.UUID(str(obj["id"]))
+    return None
+
+
+def _is_voiding(statement: dict[str, Any]) -> bool:
+    verb = statement.get("verb")
+    return isinstance(verb, dict) and verb.get("id") == VOIDED_VERB
+
+
+def _actor_email(statement: dict[str, Any]) -> str | None:
+    actor = statement.get("actor")
+    if isinstance(actor, dict) and actor.get("objectType", "Agent") == "Agent":
+        mbox = actor.get("mbox")
+        if isinstance(mbox, str) and mbox.lower().startswith("mailto:"):
+            return mbox[len("mailto:") :].strip().lower()
+    return None
+
+
+def _people_by_email(emails: set[str]) -> dict[str, int]:
+    """Work email (lower case) to person id, one query; an email two people share matches nobody."""
+    if not emails:
+        return {}
+    found: dict[str, int] = {}
+    shared: set[str] = set()
+    rows = (
+        Person.objects.annotate(email_lower=Lower("work_email"))
+        .filter(email_lower__in=emails)
+        .values_list("email_lower", "id")
+    )
+    for email, person_id in rows:
+        if email in found:
+            shared.add(email)
+        found[email] = person_id
+    return {email: person_id for email, person_id in found.items() if email not in shared}
+
+
+def _default_version(version: str) -> str:
+    """The version written on a statement that has none (Data 2.4.10: 1.0.0 for a 1.0.x request)."""
+    return "2.0.0" if version.startswith("2.") else "1.0.0"
+
+
+def _validated(statements: list[Any], version: str) -> list[dict[str, Any]]:
+    """Copies of the statements, every one validated before anything is written."""
+    batch = len(statements) > 1
+    checked: list[dict[str, Any]] = []
+    for index, statement in enumerate(statements):
+        where = f"[{index}]" if batch else ""
+        if not isinstance(statement, dict):
+            raise LrsBadRequest(
+                f"{where or 'statement'}: a statement must be a JSON object", field=where, rule="object"
+            )
+        try:
+            statement_validate(statement=statement, version=version)
+        except XapiValidationError as error:
+            field = f"{where}.{error.field}" if where and error.field else (where or error.field)
+            raise LrsBadRequest(f"{field}: {error.rule}", field=field, rule=error.rule) from error
+        checked.append(copy.deepcopy(statement))
+    return checked
+
+
+def _lock_counter() -> StatementCounter:
+    """Serialise statement writers for the rest of the transaction (see StatementCounter)."""
+    counter = StatementCounter.objects.select_for_update().filter(pk=1).first()
+    if counter is None:
+        counter, _created = StatementCounter.objects.get_or_create(pk=1)
+        counter = StatementCounter.objects.select_for_update().get(pk=1)
+    return counter
+
+
+def statements_store(
+    *,
+    statements: list[Any],
+    version: str,
+    client: LrsClient,
+    statement_id: uuid.UUID | None = None,
+) -> list[str]:
+    """Store a batch all or nothing; returns the statement ids in the order given.
+
+    statement_id is the PUT statementId parameter (the statement's own id must match it if present).
+    A statement whose id is already stored is left untouched: skipped when equivalent, LrsConflict
+    (409) otherwise, and then nothing in the batch is stored.
+    """
+    if not statements:
+        raise LrsBadRequest("No statements given", field="", rule="non-empty")
+    incoming = _validated(statements, version)
+    ids: list[uuid.UUID] = []
+    for index, statement in enumerate(incoming):
+        if statement_id is not None:
+            if "id" in statement and uuid.UUID(str(statement["id"])) != statement_id:
+                raise LrsBadRequest(
+                    "The statement id does not match the statementId parameter", field="id", rule="match"
+                )
+            statement["id"] = str(statement_id)
+        statement.setdefault("id", str(uuid.uuid4()))
+        ids.append(uuid.UUID(str(statement["id"])))
+        if _is_voiding(statement) and _statement_ref(statement) is None:
+            raise LrsBadRequest(
+                f"[{index}].object: a voiding statement's object must be a StatementRef",
+                field="object.objectType",
+                rule="StatementRef",
+            )
+    if len(set(ids)) != len(ids):
+        raise LrsBadRequest("The batch holds two statements with the same id", field="id", rule="unique")
+
+    with transaction.atomic():
+        counter = _lock_counter()
+        existing = Statement.objects.in_bulk(ids)
+        new: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        for statement_uuid, statement in zip(ids, incoming, strict=True):
+            stored_row = existing.get(statement_uuid)
+            if stored_row is None:
+                new.append((statement_uuid, statement))
+            elif not statement_equivalent(a=stored_row.exact, b=statement):
+                raise LrsConflict(
+                    f"Statement {statement_uuid} is already stored with different content",
+                    field="id",
+                    rule="conflict",
+                )
+        if not new:
+            return [str(i) for i in ids]
+
+        # Voiding (Data 2.3.2): a voiding statement may not target another voiding statement.
+        voiding_ids = {i for i, s in new if _is_voiding(s)}
+        targets = {ref for i, s in new if i in voiding_ids and (ref := _statement_ref(s)) is not None}
+        voiding_targets = (targets & voiding_ids) | set(
+            Statement.objects.filter(pk__in=targets, verb_id=VOIDED_VERB).values_list("id", flat=True)
+        )
+        if voiding_targets:
+            raise LrsBadRequest(
+                f"A voiding statement cannot void another voiding statement ({sorted(map(str, voiding_targets))[0]})",
+                field="object.id",
+                rule="voiding",
+            )
+        # A statement stored after its voiding statement arrived is voided on arrival.
+        voided_new = targets | set(
+            Statement.objects.filter(
+                verb_id=VOIDED_VERB, object_statement_ref__in=[i for i, _s in new]
+            ).values_list("object_statement_ref", flat=True)
+        )
+
+        now = timezone.now().astimezone(dt.UTC)
+        stored = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as precise as `stored` text
+        stamp = stored_text(stored)
+        people = _people_by_email({email for _i, s in new if (email := _actor_email(s))})
+        rows: list[Statement] = []
+        relations: list[StatementRelation] = []
+        seq = counter.last
+        for statement_uuid, statement in new:
+            seq += 1
+            statement["stored"] = stamp
+            statement["authority"] = copy.deepcopy(client.authority)
+            statement.setdefault("version", _default_version(version))
+            statement.setdefault("timestamp", stamp)
+            obj = statement.get("object") or {}
+            context = statement.get("context") or {}
+            email = _actor_email(statement)
+            rows.append(
+                Statement(
+                    id=statement_uuid,
+                    seq=seq,
+                    exact=statement,
+                    stored=stored,
+                    timestamp=timestamp_parse(value=statement["timestamp"], version=version),
+                    version=str(statement["version"])[:20],
+                    actor_ifi=agent_key(statement.get("actor")) or "",
+                    verb_id=str(statement["verb"]["id"])[:2048],
+                    object_activity_id=(
+                        str(obj["id"])[:2048]
+                        if obj.get("objectType", "Activity") == "Activity" and "id" in obj
+                        else None
+                    ),
+                    object_statement_ref=_statement_ref(statement),
+                    registration=uuid.UUID(str(context["registration"]))
+                    if context.get("registration")
+                    else None,
+                    voided=statement_uuid in voided_new and statement_uuid not in voiding_ids,
+                    authority_ifi=client.authority_ifi,
+                    client=client,
+                    person_id=people.get(email) if email else None,
+                )
+            )
+            relations.extend(
+                StatementRelation(statement_id=statement_uuid, kind=kind, value=value, relation=relation)
+                for kind, value, relation in sorted(_relations(statement))
+            )
+        Statement.objects.bulk_create(rows)
+        StatementRelation.objects.bulk_create(relations)
+        # Targets stored earlier become voided, unless they are voiding statements themselves.
+        Statement.objects.filter(pk__in=targets - {i for i, _s in new}).exclude(verb_id=VOIDED_VERB).update(
+            voided=True
+        )
+        counter.last = seq
+        counter.save(update_fields=["last"])
+    return [str(i) for i in ids]

@@ -1,0 +1,241 @@
+"""GET and HEAD /xapi/statements: single statements, every query parameter, paging, headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.http import parse_http_date
+
+from tandem.lrs.models import Statement
+from tests.lrs.factories import ATTEMPTED, COMPLETED, COURSE, agent, statement
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [s["id"] for s in response.json()["statements"]]
+
+
+def _store(xapi, *statements) -> list[str]:
+    response = xapi.post(list(statements))
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_lrs_statement_get_single_by_statement_id(xapi):
+    data = statement()
+    _store(xapi, data)
+    response = xapi.get({"statementId": data["id"]})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == data["id"] and body["verb"] == data["verb"]
+    assert response["Content-Type"].startswith("application/json")
+    stored = dt.datetime.fromisoformat(body["stored"].replace("Z", "+00:00"))
+    assert parse_http_date(response["Last-Modified"]) == int(stored.timestamp())
+    assert response["X-Experience-API-Consistent-Through"]
+
+
+def test_lrs_statement_get_unknown_is_404(xapi):
+    assert xapi.get({"statementId": str(uuid.uuid4())}).status_code == 404
+
+
+def test_lrs_statement_get_single_rejects_other_parameters(xapi):
+    data = statement()
+    _store(xapi, data)
+    assert xapi.get({"statementId": data["id"], "verb": COMPLETED}).status_code == 400
+    assert xapi.get({"statementId": data["id"], "voidedStatementId": data["id"]}).status_code == 400
+    assert xapi.get({"statementId": data["id"], "format": "ids"}).status_code == 200
+
+
+def test_lrs_statement_head_has_get_headers_and_no_body(xapi):
+    data = statement()
+    _store(xapi, data)
+    got = xapi.get({"statementId": data["id"]})
+    head = xapi.head({"statementId": data["id"]})
+    assert head.status_code == 200 and head.content == b""
+    for name in ("Content-Type", "Last-Modified", "X-Experience-API-Version"):
+        assert head[name] == got[name]
+    listing = xapi.head()
+    assert listing.status_code == 200 and listing.content == b""
+    assert listing["X-Experience-API-Consistent-Through"]
+
+
+def test_lrs_statement_list_is_statement_result_newest_first(xapi):
+    first, second = statement(), statement()
+    _store(xapi, first)
+    _store(xapi, second)
+    response = xapi.get()
+    assert response.json()["more"] == ""
+    assert _ids(response) == [second["id"], first["id"]]
+    assert _ids(xapi.get({"ascending": "true"})) == [first["id"], second["id"]]
+
+
+def test_lrs_statement_list_empty_is_200_with_empty_array(xapi):
+    response = xapi.get({"verb": "http://example.com/nothing"})
+    assert response.status_code == 200 and response.json() == {"statements": [], "more": ""}
+
+
+def test_lrs_statement_query_agent_matches_actor_object_and_group_member(xapi):
+    ann = agent("ann@example.com")
+    as_actor = statement(actor=ann)
+    as_object = statement(actor=agent("bob@example.com"), obj=ann)
+    in_group = statement(actor={"objectType": "Group", "member": [ann, agent("cy@example.com")]})
+    as_instructor = statement(actor=agent("dee@example.com"), context={"instructor": ann})
+    _store(xapi, as_actor, as_object, in_group, as_instructor)
+    found = set(_ids(xapi.get({"agent": json.dumps({"mbox": "mailto:ann@example.com"})})))
+    assert found == {as_actor["id"], as_object["id"], in_group["id"]}
+
+
+def test_lrs_statement_query_related_agents_includes_context_and_authority(xapi, lrs_client):
+    ann = agent("ann@example.com")
+    as_instructor = statement(actor=agent("dee@example.com"), context={"instructor": ann})
+    _store(xapi, as_instructor, statement(actor=agent("eve@example.com")))
+    query = {"agent": json.dumps(ann), "related_agents": "true"}
+    assert _ids(xapi.get(query)) == [as_instructor["id"]]
+    by_authority = {"agent": json.dumps(lrs_client.authority), "related_agents": "true"}
+    assert len(_ids(xapi.get(by_authority))) == 2
+
+
+def test_lrs_statement_query_bad_agent_is_400(xapi):
+    assert xapi.get({"agent": "{not json"}).status_code == 400
+    assert xapi.get({"agent": json.dumps({"name": "no ifi"})}).status_code == 400
+
+
+def test_lrs_statement_query_verb(xapi):
+    completed, attempted = statement(verb=COMPLETED), statement(verb=ATTEMPTED)
+    _store(xapi, completed, attempted)
+    assert _ids(xapi.get({"verb": ATTEMPTED})) == [attempted["id"]]
+
+
+def test_lrs_statement_query_activity_and_related_activities(xapi):
+    direct = statement(activity=COURSE)
+    in_context = statement(
+        activity="http://example.com/activities/module-1",
+        context={"contextActivities": {"parent": [{"id": COURSE}]}},
+    )
+    _store(xapi, direct, in_context)
+    assert _ids(xapi.get({"activity": COURSE})) == [direct["id"]]
+    assert set(_ids(xapi.get({"activity": COURSE, "related_activities": "true"}))) == {
+        direct["id"],
+        in_context["id"],
+    }
+
+
+def test_lrs_statement_query_registration(xapi):
+    registration = str(uuid.uuid4())
+    registered = statement(context={"registration": registration})
+    _store(xapi, registered, statement())
+    assert _ids(xapi.get({"registration": registration})) == [registered["id"]]
+    assert xapi.get({"registration": "nope"}).status_code == 400
+
+
+def test_lrs_statement_query_since_is_exclusive_until_inclusive(xapi):
+    first, second, third = statement(), statement(), statement()
+    for data in (first, second, third):
+        _store(xapi, data)
+    rows = {row.pk: row for row in Statement.objects.all()}
+    second_stored = xapi.get({"statementId": second["id"]}).json()["stored"]
+    Statement.objects.filter(pk=first["id"]).update(
+        stored=rows[uuid.UUID(second["id"])].stored - dt.timedelta(seconds=5)
+    )
+    Statement.objects.filter(pk=third["id"]).update(
+        stored=rows[uuid.UUID(second["id"])].stored + dt.timedelta(seconds=5)
+    )
+    assert _ids(xapi.get({"since": second_stored})) == [third["id"]]
+    assert _ids(xapi.get({"until": second_stored})) == [second["id"], first["id"]]
+    assert xapi.get({"since": "yesterday"}).status_code == 400
+
+
+def test_lrs_statement_query_limit_and_max(xapi, monkeypatch):
+    _store(xapi, *[statement() for _ in range(5)])
+    assert len(_ids(xapi.get({"limit": "2"}))) == 2
+    monkeypatch.setattr("tandem.lrs.selectors.MAX_LIMIT", 3)
+    # 0 means the server maximum; anything above the maximum is capped to it.
+    assert len(_ids(xapi.get({"limit": "0"}))) == 3
+    assert len(_ids(xapi.get({"limit": "1000"}))) == 3
+    assert xapi.get({"limit": "-1"}).status_code == 400
+
+
+def test_lrs_statement_query_format_ids_strips_display(xapi):
+    data = statement()
+    _store(xapi, data)
+    exact = xapi.get({"statementId": data["id"]}).json()
+    ids = xapi.get({"statementId": data["id"], "format": "ids"}).json()
+    assert "display" in exact["verb"] and "display" not in ids["verb"]
+    assert xapi.get({"format": "pretty"}).status_code == 400
+
+
+def test_lrs_statement_query_attachments_false_is_json(xapi):
+    response = xapi.get({"attachments": "false"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+
+
+def test_lrs_statement_query_unknown_parameter_is_400(xapi):
+    assert xapi.get({"colour": "red"}).status_code == 400
+
+
+def test_lrs_statement_query_statement_ref_targeting_match(xapi):
+    """Communication 2.1.3: a statement targeting one that matches the filter matches too."""
+    original = statement(actor=agent("ben@example.com"), activity="http://example.com/explosives")
+    confirm = statement(
+        actor=agent("andrew@example.com"),
+        verb="http://example.com/verbs/confirmed",
+        obj={"objectType": "StatementRef", "id": original["id"]},
+    )
+    _store(xapi, original, confirm, statement(actor=agent("zed@example.com")))
+    found = _ids(xapi.get({"agent": json.dumps(agent("ben@example.com"))}))
+    assert found == [confirm["id"], original["id"]]
+    found = _ids(xapi.get({"activity": "http://example.com/explosives"}))
+    assert found == [confirm["id"], original["id"]]
+
+
+def test_lrs_statement_paging_more_is_stable_while_statements_arrive(xapi):
+    ids = [_store(xapi, statement())[0] for _ in range(5)]
+    newest_first = list(reversed(ids))
+    page = xapi.get({"limit": "2"})
+    seen = _ids(page)
+    more = page.json()["more"]
+    assert urlparse(more).path == "/xapi/statements" and "more" in parse_qs(urlparse(more).query)
+    _store(xapi, statement())  # arrives while the client pages
+    while more:
+        page = xapi.more(more)
+        seen += _ids(page)
+        more = page.json()["more"]
+    assert seen == newest_first
+
+
+def test_lrs_statement_paging_ascending(xapi):
+    ids = [_store(xapi, statement())[0] for _ in range(3)]
+    page = xapi.get({"limit": "2", "ascending": "true"})
+    seen = _ids(page)
+    _store(xapi, statement())
+    seen += _ids(xapi.more(page.json()["more"]))
+    assert seen == ids
+
+
+def test_lrs_statement_more_token_cannot_be_forged(xapi):
+    assert xapi.get({"more": "forged"}).status_code == 400
+
+
+def test_lrs_statement_consistent_through_header_on_every_statements_response(xapi):
+    data = statement()
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    for response in (xapi.post(statement()), xapi.put(data, data["id"]), xapi.get(), xapi.head()):
+        value = response["X-Experience-API-Consistent-Through"]
+        assert dt.datetime.fromisoformat(value.replace("Z", "+00:00")) >= before
+
+
+def test_lrs_statement_list_query_count_is_bounded(xapi, django_assert_max_num_queries):
+    _store(xapi, *[statement(actor=agent(f"p{i}@example.com")) for i in range(30)])
+    with CaptureQueriesContext(connection) as queries:
+        response = xapi.get({"verb": COMPLETED, "limit": "25"})
+    assert len(_ids(response)) == 25
+    # Authentication (1) + snapshot bound (1) + the direct and targeting branches (2), whatever the size.
+    assert len(queries) <= 4, [q["sql"] for q in queries]
