@@ -17,12 +17,19 @@ class Capability(StrEnum):
     ADMIN_SITE = "admin_site"  # Django admin for reference data
     VIEW_SYSTEM = "view_system"  # security and platform facts for IT review
     MANAGE_USERS = "manage_users"  # accounts, role grants, links to HR records
+    VIEW_LEARNING_DATA = "view_learning_data"  # learning records and xAPI data quality (L&D only)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.LD_ADMIN: frozenset(Capability),
     Role.LD_TEAM: frozenset(
-        {Capability.VIEW_PEOPLE, Capability.VIEW_ORG, Capability.VIEW_INITIATIVES, Capability.VIEW_METRICS}
+        {
+            Capability.VIEW_PEOPLE,
+            Capability.VIEW_ORG,
+            Capability.VIEW_INITIATIVES,
+            Capability.VIEW_METRICS,
+            Capability.VIEW_LEARNING_DATA,
+        }
     ),
     Role.STAKEHOLDER: frozenset(
         {Capability.VIEW_PEOPLE, Capability.VIEW_ORG, Capability.VIEW_INITIATIVES, Capability.VIEW_METRICS}

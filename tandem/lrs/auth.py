@@ -27,7 +27,8 @@ def lrs_client_authenticate(*, authorization: str) -> LrsClient | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     key, separator, secret = decoded.partition(":")
-    if not separator or not key or len(key) > 64:
+    # PostgreSQL text cannot hold NUL: such a key cannot exist, and the lookup itself would fail.
+    if not separator or not key or len(key) > 64 or "\x00" in key:
         return None
     client = LrsClient.objects.filter(key=key, active=True).first()
     if client is None:

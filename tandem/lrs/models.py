@@ -119,3 +119,110 @@ class StatementRelation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value} ({self.relation})"
+
+
+class Document(models.Model):
+    """A State, Activity Profile or Agent Profile document (xAPI Communication 2.3–2.5)."""
+
+    class Kind(models.TextChoices):
+        STATE = "state"
+        ACTIVITY_PROFILE = "activity_profile"
+        AGENT_PROFILE = "agent_profile"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # Empty string rather than NULL where a key part does not apply, so the unique constraint holds everywhere.
+    activity_id = models.CharField(max_length=2048, blank=True, default="")
+    agent_ifi = models.CharField(max_length=512, blank=True, default="")
+    agent = models.JSONField(null=True, blank=True, help_text="The agent as sent (state, agent profile).")
+    registration = models.CharField(max_length=36, blank=True, default="")
+    document_id = models.CharField(max_length=2048, help_text="stateId or profileId")
+    content = models.BinaryField()
+    content_type = models.CharField(max_length=255)
+    etag = models.CharField(max_length=64, help_text="SHA-1 of the content, as the spec's ETag")
+    updated = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "activity_id", "agent_ifi", "registration", "document_id"],
+                name="lrs_document_key",
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "activity_id", "agent_ifi", "registration", "updated"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.document_id}"
+
+
+class ActivityDefinition(models.Model):
+    """The canonical definition of an activity, merged from the statements that mention it."""
+
+    activity_id = models.CharField(max_length=2048, unique=True)
+    definition = models.JSONField(default=dict)
+    updated = models.DateTimeField()
+    # Seam for the catalog (a later issue): the catalog item this activity IRI belongs to.
+    catalog_item_key = models.CharField(max_length=200, blank=True, default="")
+
+    def __str__(self) -> str:
+        return self.activity_id
+
+
+class Attachment(models.Model):
+    """Attachment content received with statements (multipart/mixed), stored once per SHA-2 hash."""
+
+    sha2 = models.CharField(max_length=128, unique=True)
+    content_type = models.CharField(max_length=255)
+    length = models.BigIntegerField()
+    content = models.BinaryField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.sha2
+
+
+class ActorAccountMapping(models.Model):
+    """How `account` actors from one system (homePage) map to people: by employee id or by work email."""
+
+    class MatchBy(models.TextChoices):
+        EMPLOYEE_ID = "employee_id", "Account name is the employee id"
+        WORK_EMAIL = "work_email", "Account name is the work email"
+
+    home_page = models.CharField(max_length=2048, unique=True)
+    source_name = models.CharField(max_length=200)
+    match_by = models.CharField(max_length=16, choices=MatchBy.choices)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.source_name} ({self.home_page})"
+
+
+class LearningRecord(models.Model):
+    """What one actor did with one activity, kept up to date incrementally as statements arrive."""
+
+    actor_ifi = models.CharField(max_length=512)
+    activity_id = models.CharField(max_length=2048)
+    person = models.ForeignKey(
+        "org.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_attempt = models.DateTimeField()
+    last_attempt = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    statements = models.PositiveIntegerField(default=0)
+    completed = models.BooleanField(default=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)  # None: no pass/fail seen; else the latest verdict
+    best_score_scaled = models.FloatField(null=True, blank=True)
+    best_score_raw = models.FloatField(null=True, blank=True)
+    total_seconds = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["actor_ifi", "activity_id"], name="lrs_learning_record_key")
+        ]
+        indexes = [
+            models.Index(fields=["person", "activity_id"]),
+            models.Index(fields=["activity_id", "completed"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_ifi} · {self.activity_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -12,7 +13,8 @@ from django.core import signing
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from tandem.lrs.models import Statement, StatementCounter, StatementRelation
+from tandem.lrs.models import Attachment, Statement, StatementCounter, StatementRelation
+from tandem.lrs.multipart import AttachmentPart
 from tandem.lrs.records import (
     MAX_LIMIT,
     LrsBadRequest,
@@ -202,3 +204,22 @@ def more_token_loads(*, token: str) -> StatementFilter:
         return StatementFilter(**payload)
     except (signing.BadSignature, TypeError, ValueError) as error:
         raise LrsBadRequest("The more token is not valid", field="more", rule="token") from error
+
+
+def statement_attachments(*, statements: Sequence[Mapping[str, Any]]) -> list[AttachmentPart]:
+    """The stored data of the statements' attachments, once per hash, in order of first mention (one query).
+
+    Attachments known only by fileUrl have no stored data and are left out.
+    """
+    hashes: dict[str, None] = {}
+    for statement in statements:
+        obj = statement.get("object")
+        for holder in (statement, obj if isinstance(obj, Mapping) else {}):
+            for attachment in holder.get("attachments") or []:
+                if isinstance(attachment, Mapping) and isinstance(attachment.get("sha2"), str):
+                    hashes.setdefault(attachment["sha2"].lower(), None)
+    if not hashes:
+        return []
+    rows = Attachment.objects.filter(sha2__in=list(hashes)).values_list("sha2", "content_type", "content")
+    found = {sha2: AttachmentPart(sha2=sha2, content_type=ct, content=bytes(data)) for sha2, ct, data in rows}
+    return [found[sha2] for sha2 in hashes if sha2 in found]

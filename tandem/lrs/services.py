@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -15,7 +15,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tandem.audit.services import audit_record
-from tandem.lrs.models import LrsClient, LrsScope, Statement, StatementCounter, StatementRelation
+from tandem.lrs.ingest import statements_after_store
+from tandem.lrs.models import (
+    Attachment,
+    LrsClient,
+    LrsScope,
+    Statement,
+    StatementCounter,
+    StatementRelation,
+)
+from tandem.lrs.multipart import AttachmentPart
 from tandem.lrs.records import (
     ClientCredentials,
     LrsBadRequest,
@@ -23,8 +32,10 @@ from tandem.lrs.records import (
 )
 from tandem.lrs.selectors import agent_key, stored_text
 from tandem.lrs.xapi import (
+    SIGNATURE_USAGE_TYPE,
     VOIDED_VERB,
     XapiValidationError,
+    signature_verify,
     statement_equivalent,
     statement_validate,
     timestamp_parse,
@@ -243,6 +254,26 @@ def _default_version(version: str) -> str:
     return "2.0.0" if version.startswith("2.") else "1.0.0"
 
 
+def _nul_path(value: Any, path: str = "") -> str | None:
+    """The path of the first string (or key) holding U+0000, which PostgreSQL's JSONB cannot store."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return inner
+            found = _nul_path(item, inner)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
 def _validated(statements: list[Any], version: str) -> list[dict[str, Any]]:
     """Copies of the statements, every one validated before anything is written."""
     batch = len(statements) > 1
@@ -258,8 +289,114 @@ def _validated(statements: list[Any], version: str) -> list[dict[str, Any]]:
         except XapiValidationError as error:
             field = f"{where}.{error.field}" if where and error.field else (where or error.field)
             raise LrsBadRequest(f"{field}: {error.rule}", field=field, rule=error.rule) from error
+        nul = _nul_path(statement)
+        if nul is not None:
+            field = f"{where}.{nul}" if where else nul
+            raise LrsBadRequest(f"{field}: contains U+0000", field=field, rule="no U+0000 (NUL) characters")
         checked.append(copy.deepcopy(statement))
     return checked
+
+
+def _attachment_objects(statement: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, Attachment Object) of a statement and of its SubStatement (validated before this runs)."""
+    obj = statement.get("object")
+    for prefix, holder in (("", statement), ("object.", obj if isinstance(obj, dict) else {})):
+        for index, attachment in enumerate(holder.get("attachments") or []):
+            yield f"{prefix}attachments[{index}]", attachment
+
+
+def _attachments_checked(
+    statements: list[dict[str, Any]], parts: Sequence[AttachmentPart], statement_id: uuid.UUID | None
+) -> dict[str, AttachmentPart]:
+    """The parts by hash, once every attachment has its data and every signature verifies.
+
+    Parts arrive with their hashes already checked against their content (tandem.lrs.multipart).
+    Content types are taken from the statements: they are validated Internet Media Types there.
+    """
+    by_hash = {part.sha2: part for part in parts}
+    content_types: dict[str, str] = {}
+    batch = len(statements) > 1
+    for index, statement in enumerate(statements):
+        where = f"[{index}]." if batch else ""
+        for path, attachment in _attachment_objects(statement):
+            field = f"{where}{path}"
+            sha2 = str(attachment["sha2"]).lower()
+            content_types.setdefault(sha2, str(attachment["contentType"]))
+            if attachment["usageType"] == SIGNATURE_USAGE_TYPE:
+                _signature_check(statement, by_hash.get(sha2), field, statement_id)
+            elif sha2 not in by_hash and "fileUrl" not in attachment:
+                raise LrsBadRequest(
+                    f"{field}: an attachment without fileUrl needs a multipart/mixed part with "
+                    f"X-Experience-API-Hash {sha2}",
+                    field=f"{field}.sha2",
+                    rule="matching attachment part (Communication 1.5.2.s3.b5)",
+                )
+    unreferenced = sorted(set(by_hash) - set(content_types))
+    if unreferenced:
+        raise LrsBadRequest(
+            f"multipart/mixed part with X-Experience-API-Hash {unreferenced[0]} is not an attachment of any "
+            "statement",
+            field="X-Experience-API-Hash",
+            rule="every part is a statement's attachment (Communication 1.5.2.s2.b2.b2)",
+        )
+    return {
+        sha2: AttachmentPart(sha2=sha2, content_type=content_types[sha2], content=part.content)
+        for sha2, part in by_hash.items()
+    }
+
+
+def _signature_check(
+    statement: dict[str, Any], part: AttachmentPart | None, field: str, statement_id: uuid.UUID | None
+) -> None:
+    """Data 2.6.s5: the JWS must be sent with the statement, decode, and match it."""
+    if part is None:
+        raise LrsBadRequest(
+            f"{field}: a signature attachment needs its JWS as a multipart/mixed part",
+            field=f"{field}.sha2",
+            rule="signature sent as an attachment part (Data 2.6.s4.b1)",
+        )
+    try:
+        jws = part.content.decode("ascii")
+    except UnicodeDecodeError as error:
+        raise LrsBadRequest(
+            f"{field}: the signature must be a JWS Compact Serialization",
+            field=field,
+            rule="signature must be a JWS Compact Serialization (Data 2.6.s4.b2)",
+        ) from error
+    # The statement as received; statementId stands in for a missing id (a random one could never match).
+    received = statement if statement_id is None else {"id": str(statement_id), **statement}
+    try:
+        signature_verify(statement=received, jws=jws)
+    except XapiValidationError as error:
+        raise LrsBadRequest(
+            f"{field}: signature {error.rule} (Data 2.6.s5.b3)", field=field, rule=f"signature {error.rule}"
+        ) from error
+
+
+def _attachments_save(statements: Sequence[dict[str, Any]], parts: Mapping[str, AttachmentPart]) -> None:
+    """Store the data of the new statements' attachments, once per hash (bulk, same transaction)."""
+    wanted = {
+        sha2
+        for statement in statements
+        for _path, attachment in _attachment_objects(statement)
+        if (sha2 := str(attachment["sha2"]).lower()) in parts
+    }
+    if not wanted:
+        return
+    have = set(Attachment.objects.filter(sha2__in=wanted).values_list("sha2", flat=True))
+    Attachment.objects.bulk_create(
+        [
+            Attachment(
+                sha2=sha2,
+                content_type=parts[sha2].content_type[:255],
+                length=len(parts[sha2].content),
+                content=parts[sha2].content,
+            )
+            for sha2 in sorted(wanted - have)
+        ],
+        # Another batch may store the same content concurrently: equal hash, equal content.
+        ignore_conflicts=True,
+    )
 
 
 def _lock_counter() -> StatementCounter:
@@ -277,16 +414,22 @@ def statements_store(
     version: str,
     client: LrsClient,
     statement_id: uuid.UUID | None = None,
+    attachments: Sequence[AttachmentPart] | None = None,
 ) -> list[str]:
     """Store a batch all or nothing; returns the statement ids in the order given.
 
     statement_id is the PUT statementId parameter (the statement's own id must match it if present).
     A statement whose id is already stored is left untouched: skipped when equivalent, LrsConflict
     (409) otherwise, and then nothing in the batch is stored.
+    attachments are the parts of a multipart/mixed request ([] for application/json): every
+    attachment without a fileUrl needs one, every part must belong to an attachment, and signature
+    attachments must verify (Communication 1.5.2, Data 2.6). None (callers other than the xAPI
+    endpoint, e.g. imports of statements exported without their attachment data) skips these checks.
     """
     if not statements:
         raise LrsBadRequest("No statements given", field="", rule="non-empty")
     incoming = _validated(statements, version)
+    parts = {} if attachments is None else _attachments_checked(incoming, attachments, statement_id)
     ids: list[uuid.UUID] = []
     for index, statement in enumerate(incoming):
         if statement_id is not None:
@@ -389,6 +532,8 @@ def statements_store(
             )
         Statement.objects.bulk_create(rows)
         StatementRelation.objects.bulk_create(relations)
+        _attachments_save([statement for _i, statement in new], parts)
+        statements_after_store(rows=rows)
         # Targets stored earlier become voided, unless they are voiding statements themselves.
         Statement.objects.filter(pk__in=targets - {i for i, _s in new}).exclude(verb_id=VOIDED_VERB).update(
             voided=True

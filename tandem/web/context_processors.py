@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("Organisation", "org_tree", Capability.VIEW_ORG),
     ("Initiatives", "initiatives", Capability.VIEW_INITIATIVES),
     ("Metrics", "metrics", Capability.VIEW_METRICS),
+    ("Learning data", "learning", Capability.VIEW_LEARNING_DATA),
     ("Imports", "imports", Capability.RUN_IMPORTS),
     ("Audit log", "audit", Capability.VIEW_AUDIT),
     ("Users & roles", "users", Capability.MANAGE_USERS),

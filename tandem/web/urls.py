@@ -10,6 +10,7 @@ urlpatterns = [
     path("org/", include("tandem.web.views.org")),
     path("initiatives/", include("tandem.web.views.initiatives")),
     path("metrics/", include("tandem.web.views.metrics")),
+    path("learning/", include("tandem.web.views.lrs")),
     path("imports/", include("tandem.web.views.imports")),
     path("audit/", include("tandem.web.views.audit")),
     path("users/", include("tandem.web.views.users")),

@@ -28,12 +28,14 @@ from tandem.lrs.auth import (
     lrs_client_authenticate,
 )
 from tandem.lrs.models import LrsClient
+from tandem.lrs.multipart import AttachmentPart, multipart_build, multipart_parse
 from tandem.lrs.records import DEFAULT_LIMIT, LrsBadRequest, LrsError, StatementFilter
 from tandem.lrs.selectors import (
     agent_key,
     consistent_through,
     more_token_dumps,
     more_token_loads,
+    statement_attachments,
     statement_get,
     statements_query,
     stored_text,
@@ -196,15 +198,19 @@ def _check_length(request: HttpRequest) -> None:
         raise _too_large()
 
 
-def _body(call: _Call) -> Any:
+def _body(call: _Call) -> tuple[Any, list[AttachmentPart]]:
+    """The statement(s) sent, and the attachment parts when the body is multipart/mixed."""
     if call.alternate:
         content_type = call.headers.get("Content-Type", "application/json").split(";")[0].strip().lower()
+        if content_type == "multipart/mixed":
+            # Communication 1.3: the form's `content` is a UTF-8 string, it cannot carry binary parts.
+            raise _Refused(400, "The alternate request syntax cannot carry attachments (multipart/mixed)")
     else:
         content_type = call.request.content_type or "application/json"
-    if content_type == "multipart/mixed":
-        raise _Refused(400, "Statements with attachments (multipart/mixed) are not supported yet")
-    if content_type != "application/json":
-        raise _Refused(400, f"Content-Type {content_type[:60]} is not accepted; send application/json")
+    if content_type not in ("application/json", "multipart/mixed"):
+        raise _Refused(
+            400, f"Content-Type {content_type[:60]} is not accepted; send application/json or multipart/mixed"
+        )
     if call.content is not None:
         raw = call.content
     else:
@@ -213,8 +219,11 @@ def _body(call: _Call) -> Any:
             raw = call.request.body
         except RequestDataTooBig as error:  # no Content-Length (chunked) and still too large
             raise _too_large() from error
+    parts: list[AttachmentPart] = []
+    if content_type == "multipart/mixed":
+        raw, parts = multipart_parse(body=raw, content_type=call.headers.get("Content-Type", ""))
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json.loads(raw.decode("utf-8")), parts
     except (UnicodeDecodeError, ValueError) as error:
         raise _Refused(400, "The request body is not valid UTF-8 JSON") from error
 
@@ -250,10 +259,6 @@ def _format(params: dict[str, str]) -> str:
     fmt = params.get("format", "exact")
     if fmt not in ("exact", "ids", "canonical"):
         raise LrsBadRequest("format must be exact, ids or canonical", field="format", rule="enum")
-    if _flag(params, "attachments"):
-        raise LrsBadRequest(
-            "attachments=true (multipart responses) is not supported yet", field="attachments", rule="support"
-        )
     return fmt
 
 
@@ -298,13 +303,31 @@ def _filters(params: dict[str, str], *, version: str) -> StatementFilter:
     )
 
 
+def _statements_response(
+    body: Any, statements: list[dict[str, Any]], *, attachments: bool, version: str, headers: dict[str, str]
+) -> HttpResponse:
+    """JSON, or with attachments=true multipart/mixed: the JSON first, then each attachment's data."""
+    if not attachments:
+        return _response(200, body, version=version, headers=headers)
+    first = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    content_type, content = multipart_build(first=first, parts=statement_attachments(statements=statements))
+    response = _response(200, version=version, headers=headers)
+    response.content = content
+    response["Content-Type"] = content_type
+    return response
+
+
 def _statements_get(call: _Call, client: LrsClient, version: str) -> HttpResponse:
     access = client_statement_read_access(client=client)
     if access is ReadAccess.NONE:
         raise _Refused(403, "This credential may not read statements (needs statements/read)")
     mine = client.authority_ifi if access is ReadAccess.MINE else None
     params = call.params
+    nul = sorted(name for name, value in params.items() if "\x00" in name + value)
+    if nul:  # PostgreSQL text cannot hold U+0000: no statement could match, and the query would fail
+        raise LrsBadRequest(f"{nul[0]!r} contains U+0000", field=nul[0], rule="no U+0000 (NUL) characters")
     languages = _languages(call.headers)
+    attachments = _flag(params, "attachments")
     single = {"statementId", "voidedStatementId"} & set(params)
     if single:
         if len(single) == 2:
@@ -324,9 +347,10 @@ def _statements_get(call: _Call, client: LrsClient, version: str) -> HttpRespons
             fmt=_format(params),
             languages=languages,
         )
-        return _response(
-            200,
+        return _statements_response(
             statement,
+            [statement],
+            attachments=attachments,
             version=version,
             headers={
                 "X-Experience-API-Consistent-Through": stored_text(consistent_through()),
@@ -334,7 +358,7 @@ def _statements_get(call: _Call, client: LrsClient, version: str) -> HttpRespons
             },
         )
     if "more" in params:
-        if len(params) > 1:
+        if set(params) - {"more", "attachments"}:
             raise LrsBadRequest(
                 "more cannot be combined with other parameters", field="more", rule="exclusive"
             )
@@ -344,11 +368,21 @@ def _statements_get(call: _Call, client: LrsClient, version: str) -> HttpRespons
     if mine is not None:  # a token made by a broader credential does not widen this one
         filters = replace(filters, authority_ifi=mine)
     page = statements_query(filters=filters, languages=languages)
-    more = f"{call.path}?{urlencode({'more': more_token_dumps(filters=page.more)})}" if page.more else ""
+    # The token holds the filters only; attachments=true rides along so every page keeps the format.
+    more_params = {"more": more_token_dumps(filters=page.more)} if page.more else {}
+    if more_params and attachments:
+        more_params["attachments"] = "true"
+    more = f"{call.path}?{urlencode(more_params)}" if more_params else ""
     headers = {"X-Experience-API-Consistent-Through": stored_text(page.consistent_through)}
     if page.last_stored is not None:
         headers["Last-Modified"] = http_date(page.last_stored.timestamp())
-    return _response(200, {"statements": page.statements, "more": more}, version=version, headers=headers)
+    return _statements_response(
+        {"statements": page.statements, "more": more},
+        page.statements,
+        attachments=attachments,
+        version=version,
+        headers=headers,
+    )
 
 
 def _statements_write(call: _Call, client: LrsClient, version: str) -> HttpResponse:
@@ -363,16 +397,21 @@ def _statements_write(call: _Call, client: LrsClient, version: str) -> HttpRespo
                 "PUT takes exactly one parameter, statementId", field="statementId", rule="required"
             )
         statement_id = _uuid(params["statementId"], "statementId")
-        body = _body(call)
+        body, parts = _body(call)
         if not isinstance(body, dict):
             raise LrsBadRequest("PUT takes a single statement (a JSON object)", rule="object")
-        statements_store(statements=[body], version=version, client=client, statement_id=statement_id)
+        statements_store(
+            statements=[body], version=version, client=client, statement_id=statement_id, attachments=parts
+        )
         return _response(204, version=version, headers=through)
     if params:
         raise LrsBadRequest(f"Unknown parameter {sorted(params)[0]}", field=sorted(params)[0], rule="unknown")
-    body = _body(call)
+    body, parts = _body(call)
     ids = statements_store(
-        statements=body if isinstance(body, list) else [body], version=version, client=client
+        statements=body if isinstance(body, list) else [body],
+        version=version,
+        client=client,
+        attachments=parts,
     )
     return _response(200, ids, version=version, headers=through)
 

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 
 EXPECTED_NAV = {
     "ld_admin": {
+        "Learning data",
         "People",
         "Organisation",
         "Initiatives",
@@ -22,7 +23,7 @@ EXPECTED_NAV = {
         "System",
         "Admin",
     },
-    "ld_team": {"People", "Organisation", "Initiatives", "Metrics"},
+    "ld_team": {"People", "Organisation", "Initiatives", "Metrics", "Learning data"},
     "stakeholder": {"People", "Organisation", "Initiatives", "Metrics"},
     "manager": {"People", "Organisation", "Initiatives", "Metrics"},
     "learner": {"People", "Initiatives"},

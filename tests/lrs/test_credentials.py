@@ -93,3 +93,13 @@ def test_lrs_credentials_cli_revoke_unknown_key_fails():
 def test_lrs_credentials_cli_rejects_unknown_scope():
     with pytest.raises(CommandError):
         _command("create", "--name", "A", "--scope", "everything")
+
+
+def test_lrs_basic_key_with_nul_character_is_401_not_500(client):
+    import base64
+
+    token = base64.b64encode(b"ab\x00cd:secret").decode()
+    response = client.get(
+        "/xapi/statements", HTTP_AUTHORIZATION=f"Basic {token}", HTTP_X_EXPERIENCE_API_VERSION="1.0.3"
+    )
+    assert response.status_code == 401

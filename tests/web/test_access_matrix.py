@@ -1,7 +1,8 @@
 """Who may open what: every page and API endpoint × every role, with the exact status.
 
 Written from the capability table in tandem/accounts/permissions.py:
-  ld_admin: everything · ld_team, stakeholder, manager: people, org, initiatives, metrics ·
+  ld_admin: everything · ld_team, stakeholder, manager: people, org, initiatives, metrics (ld_team also
+  learning data) ·
   learner: people (self only), initiatives · it_reviewer: system · anonymous: login redirect (pages), 401 (API).
 Scope decides the rest: out-of-scope records are 403 on pages and 404 in the API (which does not
 confirm what it hides). Org unit pages follow stakeholder scope (org units); a manager's scope is a set
@@ -40,6 +41,8 @@ MATRIX = [
     ("initiative", "/initiatives/onboarding/", [OK, OK, OK, OK, OK, DENIED, LOGIN]),
     ("metrics", "/metrics/", [OK, OK, OK, OK, DENIED, DENIED, LOGIN]),
     ("metric", "/metrics/nps/", [OK, OK, OK, OK, DENIED, DENIED, LOGIN]),
+    ("learning data", "/learning/", [OK, OK, DENIED, DENIED, DENIED, DENIED, LOGIN]),
+    ("learning data quality", "/learning/data-quality/", [OK, OK, DENIED, DENIED, DENIED, DENIED, LOGIN]),
     ("imports", "/imports/", [OK, DENIED, DENIED, DENIED, DENIED, DENIED, LOGIN]),
     ("audit", "/audit/", [OK, DENIED, DENIED, DENIED, DENIED, DENIED, LOGIN]),
     ("system", "/system/", [OK, DENIED, DENIED, DENIED, DENIED, OK, LOGIN]),

@@ -105,6 +105,11 @@ def test_only_health_login_and_password_reset_are_open():
         # /xapi/about is public by the xAPI spec.
         "xapi-statements",
         "xapi-about",
+        "xapi-activities-state",
+        "xapi-activities-profile",
+        "xapi-activities",
+        "xapi-agents-profile",
+        "xapi-agents",
     }
     # The API checks the session itself and answers 401 (see the access matrix).
 

@@ -1,0 +1,316 @@
+"""Plain values returned by impact services and selectors (models never leave the app)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+
+from tandem.impact.stats import DidData, StaggeredData
+
+Decision = Literal["scale", "iterate", "stop"]
+
+
+@dataclass(frozen=True)
+class SelectionRule:
+    """Who is eligible, evaluated on one date with effective-dated assignments.
+
+    org_unit_id includes every unit below it. location is the person's current location (the HR feed
+    keeps no history of it). hired_before is exclusive. Empty fields do not filter.
+    """
+
+    org_unit_id: int | None = None
+    job_role_id: int | None = None
+    location: str = ""
+    hired_before: dt.date | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return (
+            self.org_unit_id is None
+            and self.job_role_id is None
+            and not self.location
+            and not self.hired_before
+        )
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1-based position in the list given
+    employee_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ParticipantsAdded:
+    added: int
+    already: int  # already in this cohort: nothing to do
+    errors: tuple[RowError, ...] = ()
+
+
+@dataclass(frozen=True)
+class RandomAssignment:
+    treated: int
+    comparison: int
+    seed: int
+    comparison_group_id: int
+
+
+@dataclass(frozen=True)
+class BalanceRowView:
+    covariate: str
+    mean_treated_before: float
+    mean_comparison_before: float
+    mean_treated_after: float | None
+    mean_comparison_after: float | None
+    smd_before: float | None
+    smd_after: float | None
+
+    @property
+    def imbalanced(self) -> bool:
+        smd = self.smd_after if self.mean_treated_after is not None else self.smd_before
+        return smd is None or abs(smd) > 0.1
+
+
+@dataclass(frozen=True)
+class BalanceView:
+    comparison_group_id: int
+    cohort_name: str | None
+    method: str
+    as_of: dt.date
+    seed: int | None
+    caliper: float | None
+    participants: int
+    comparison: int
+    unmatched_participants: int
+    warning: bool
+    rows: tuple[BalanceRowView, ...]
+
+
+@dataclass(frozen=True)
+class ProgramMetricView:
+    metric_code: str
+    metric_name: str
+    unit: str
+    direction: str
+    baseline: float | None
+    baseline_date: dt.date | None
+    goal: float | None
+    value_per_unit: Decimal | None
+    is_primary: bool
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    activity_iri: str
+    catalog_key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CostView:
+    kind: str
+    kind_label: str
+    description: str
+    amount: Decimal | None
+    hours: Decimal | None
+    rate: Decimal | None
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class CohortView:
+    id: int
+    name: str
+    start_date: dt.date
+    participants: int
+
+
+@dataclass(frozen=True)
+class ProgramSummary:
+    id: int
+    code: str
+    name: str
+    status: str
+    status_label: str
+    is_pilot: bool
+    owner_name: str | None
+    initiative_name: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    participants: int
+    cohorts: int
+
+
+@dataclass(frozen=True)
+class ProgramDetail:
+    summary: ProgramSummary
+    description: str
+    audience: str
+    request_ref: str
+    delivery_modes: tuple[str, ...]
+    owner_employee_id: str | None
+    initiative_code: str | None
+    metrics: tuple[ProgramMetricView, ...]
+    activities: tuple[ActivityView, ...]
+    costs: tuple[CostView, ...]
+    cohorts: tuple[CohortView, ...]
+
+    @property
+    def total_cost(self) -> Decimal:
+        return sum((cost.total for cost in self.costs), Decimal(0))
+
+    @property
+    def primary_metric(self) -> ProgramMetricView | None:
+        return next((m for m in self.metrics if m.is_primary), None)
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    employee_id: str
+    name: str
+    cohort_name: str
+    cohort_start: dt.date
+    assigned_by: str
+    joined_on: dt.date
+    org_unit_name: str | None  # where they sat on the date asked about (None: not employed then)
+    job_role_name: str | None
+
+
+@dataclass(frozen=True)
+class PilotPlanView:
+    program_id: int
+    metric_code: str
+    metric_name: str
+    higher_is_better: bool
+    design: str
+    minimum_detectable_effect: float
+    outcome_sd: float
+    correlation: float | None
+    alpha: float
+    power: float
+    ratio: float
+    required_per_group: int
+    required_comparison: int
+    achieved_power: float
+    duration_weeks: int
+    scale_threshold: float
+    stop_threshold: float
+    frozen_at: dt.datetime | None
+    power_curve: tuple[tuple[int, float], ...]
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_at is not None
+
+    def decide(self, *, effect: float, ci_low: float, ci_high: float) -> Decision:
+        """Apply the frozen rule to an estimate in metric units (signs flipped for lower-is-better)."""
+        if not self.higher_is_better:
+            effect, ci_low, ci_high = -effect, -ci_high, -ci_low
+        if ci_low >= self.scale_threshold and ci_low > 0:
+            return "scale"
+        if effect < self.stop_threshold:
+            return "stop"
+        return "iterate"
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    program_code: str
+    program_name: str
+    cohort_name: str | None
+    you_said: str
+    we_did: str
+    published_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ProgramPanel:
+    """Person × month panel for one metric: participants (treated from their cohort's start month) and
+    comparison people (never treated). Columns are parallel tuples, one entry per observed person-month.
+
+    first_treated is the month containing the cohort start: any exposure in a month counts as treated,
+    so the base month g-1 of Callaway–Sant'Anna is untouched by the program.
+    """
+
+    metric_code: str
+    months: tuple[dt.date, ...]
+    person_id: tuple[int, ...]
+    period: tuple[dt.date, ...]
+    outcome: tuple[float, ...]
+    first_treated: tuple[dt.date | None, ...]
+    org_unit_id: tuple[int | None, ...]  # where the person sat at their reference date (cluster)
+    treated_people: int
+    comparison_people: int
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.outcome)
+
+    def balanced(self) -> ProgramPanel:
+        """Only people observed in every month of the panel (Callaway–Sant'Anna needs this)."""
+        counts: dict[int, int] = {}
+        for person in self.person_id:
+            counts[person] = counts.get(person, 0) + 1
+        full = {person for person, n in counts.items() if n == len(self.months)}
+        keep = [i for i, person in enumerate(self.person_id) if person in full]
+        treated = {self.person_id[i] for i in keep if self.first_treated[i] is not None}
+        return ProgramPanel(
+            metric_code=self.metric_code,
+            months=self.months,
+            person_id=tuple(self.person_id[i] for i in keep),
+            period=tuple(self.period[i] for i in keep),
+            outcome=tuple(self.outcome[i] for i in keep),
+            first_treated=tuple(self.first_treated[i] for i in keep),
+            org_unit_id=tuple(self.org_unit_id[i] for i in keep),
+            treated_people=len(treated),
+            comparison_people=len(full) - len(treated),
+        )
+
+    def _month_index(self) -> dict[dt.date, int]:
+        return {month: i for i, month in enumerate(self.months)}
+
+    def _first_index(self, first: dt.date | None, index: dict[dt.date, int]) -> float:
+        # Treated before the window: treated in its first period (the estimator drops them, having no
+        # baseline). Treated after it: never treated within the window, as in R's `did`.
+        if first is None or not self.months or first > self.months[-1]:
+            return float(np.inf)
+        if first < self.months[0]:
+            return 0.0
+        return float(index[first])
+
+    def staggered_data(self, *, cluster_by_org_unit: bool = False) -> StaggeredData:
+        """Input for tandem.impact.stats.att_gt (call on a balanced panel). Periods are month indexes."""
+        index = self._month_index()
+        return StaggeredData(
+            unit=np.array(self.person_id),
+            period=np.array([index[p] for p in self.period], dtype=np.float64),
+            outcome=np.array(self.outcome, dtype=np.float64),
+            first_treated=np.array(
+                [self._first_index(g, index) for g in self.first_treated], dtype=np.float64
+            ),
+            cluster=np.array([u if u is not None else -1 for u in self.org_unit_id])
+            if cluster_by_org_unit
+            else None,
+        )
+
+    def did_data(self) -> DidData:
+        """Input for tandem.impact.stats.did_2x2: post = on or after the person's cohort start month,
+        and for comparison people on or after the earliest cohort start."""
+        starts = [g for g in self.first_treated if g is not None]
+        first_start = min(starts) if starts else None
+        index = self._month_index()
+        post = [
+            (g is not None and p >= g) or (g is None and first_start is not None and p >= first_start)
+            for p, g in zip(self.period, self.first_treated, strict=True)
+        ]
+        return DidData(
+            unit=np.array(self.person_id),
+            period=np.array([index[p] for p in self.period]),
+            treated=np.array([g is not None for g in self.first_treated], dtype=np.float64),
+            post=np.array(post, dtype=np.float64),
+            outcome=np.array(self.outcome, dtype=np.float64),
+        )

@@ -1,0 +1,382 @@
+"""Reads for programs: plain frozen values, a bounded number of queries each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Q
+
+from tandem.core.scope import AccessDenied, DomainError, PersonScope
+from tandem.impact.models import (
+    Cohort,
+    ComparisonGroup,
+    ComparisonMember,
+    CostItem,
+    Feedback,
+    Participant,
+    PilotPlan,
+    Program,
+    ProgramActivity,
+    ProgramMetric,
+)
+from tandem.impact.records import (
+    ActivityView,
+    BalanceRowView,
+    BalanceView,
+    CohortView,
+    CostView,
+    FeedbackView,
+    ParticipantView,
+    PilotPlanView,
+    ProgramDetail,
+    ProgramMetricView,
+    ProgramPanel,
+    ProgramSummary,
+)
+from tandem.impact.stats import DidDesign, MeansDesign, StatsError, power_curve
+from tandem.metrics.models import MetricDefinition, MetricObservation
+from tandem.org.models import Assignment
+from tandem.org.selectors import person_scope_filter
+
+POWER_CURVE_POINTS = 25
+
+
+def _as_of(on: dt.date) -> Q:
+    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+
+
+def _summary(program: Program) -> ProgramSummary:
+    return ProgramSummary(
+        id=program.pk,
+        code=program.code,
+        name=program.name,
+        status=program.status,
+        status_label=program.get_status_display(),
+        is_pilot=program.is_pilot,
+        owner_name=program.owner.full_name if program.owner else None,
+        initiative_name=program.initiative.name if program.initiative else None,
+        start_date=program.start_date,
+        end_date=program.end_date,
+        participants=getattr(program, "n_participants", 0),
+        cohorts=getattr(program, "n_cohorts", 0),
+    )
+
+
+def program_list(*, status: str = "", search: str = "") -> list[ProgramSummary]:
+    """Every program (programs are L&D's own records; participant lists are scoped separately)."""
+    programs = Program.objects.select_related("owner", "initiative").annotate(
+        n_participants=Count("participants", distinct=True), n_cohorts=Count("cohorts", distinct=True)
+    )
+    if status:
+        programs = programs.filter(status=status)
+    if search:
+        programs = programs.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    return [_summary(program) for program in programs.order_by("-start_date", "name")]
+
+
+def program_get(*, program_id: int | None = None, code: str = "") -> ProgramDetail:
+    """One program with its metrics, activities, costs and cohorts (six queries)."""
+    programs = Program.objects.select_related("owner", "initiative").annotate(
+        n_participants=Count("participants", distinct=True), n_cohorts=Count("cohorts", distinct=True)
+    )
+    program = (
+        programs.filter(pk=program_id).first()
+        if program_id is not None
+        else programs.filter(code=code).first()
+    )
+    if program is None:
+        raise AccessDenied(f"No program {program_id if program_id is not None else code}")
+    metrics = ProgramMetric.objects.filter(program=program).select_related("metric")
+    cohorts = (
+        Cohort.objects.filter(program=program)
+        .annotate(n=Count("participants"))
+        .order_by("start_date", "name")
+    )
+    return ProgramDetail(
+        summary=_summary(program),
+        description=program.description,
+        audience=program.audience,
+        request_ref=program.request_ref,
+        delivery_modes=tuple(program.delivery_modes),
+        owner_employee_id=program.owner.employee_id if program.owner else None,
+        initiative_code=program.initiative.code if program.initiative else None,
+        metrics=tuple(
+            ProgramMetricView(
+                metric_code=link.metric.code,
+                metric_name=link.metric.name,
+                unit=link.metric.unit,
+                direction=link.metric.direction,
+                baseline=link.baseline,
+                baseline_date=link.baseline_date,
+                goal=link.goal,
+                value_per_unit=link.value_per_unit,
+                is_primary=link.is_primary,
+            )
+            for link in metrics
+        ),
+        activities=tuple(
+            ActivityView(activity_iri=a.activity_iri, catalog_key=a.catalog_key, name=a.name)
+            for a in ProgramActivity.objects.filter(program=program)
+        ),
+        costs=tuple(
+            CostView(
+                kind=c.kind,
+                kind_label=c.get_kind_display(),
+                description=c.description,
+                amount=c.amount,
+                hours=c.hours,
+                rate=c.rate,
+                total=c.total,
+            )
+            for c in CostItem.objects.filter(program=program)
+        ),
+        cohorts=tuple(
+            CohortView(id=c.pk, name=c.name, start_date=c.start_date, participants=getattr(c, "n", 0))
+            for c in cohorts
+        ),
+    )
+
+
+def program_participants_as_of(*, scope: PersonScope, program_id: int, on: dt.date) -> list[ParticipantView]:
+    """Participants whose cohort had started by `on`, with where they sat that day (two queries)."""
+    participants = list(
+        Participant.objects.filter(program_id=program_id, cohort__start_date__lte=on)
+        .filter(person_scope_filter(scope, prefix="person__"))
+        .select_related("person", "cohort")
+        .order_by("cohort__start_date", "person__last_name", "person__first_name", "person__employee_id")
+    )
+    placed = {
+        person_id: (unit, role)
+        for person_id, unit, role in Assignment.objects.filter(
+            _as_of(on), person_id__in=[p.person_id for p in participants]
+        )
+        .order_by("person_id", "valid_from")
+        .values_list("person_id", "org_unit__name", "job_role__name")
+    }
+    return [
+        ParticipantView(
+            employee_id=p.person.employee_id,
+            name=p.person.full_name,
+            cohort_name=p.cohort.name,
+            cohort_start=p.cohort.start_date,
+            assigned_by=p.assigned_by,
+            joined_on=p.joined_on,
+            org_unit_name=placed.get(p.person_id, (None, None))[0],
+            job_role_name=placed.get(p.person_id, (None, None))[1],
+        )
+        for p in participants
+    ]
+
+
+def _float_or_none(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def program_balance(*, program_id: int, cohort_id: int | None = None) -> list[BalanceView]:
+    """The balance table of each comparison group of the program (or of one cohort), newest first."""
+    groups = ComparisonGroup.objects.filter(program_id=program_id).select_related("cohort")
+    if cohort_id is not None:
+        groups = groups.filter(cohort_id=cohort_id)
+    groups = groups.annotate(n_members=Count("members")).order_by("cohort__start_date", "-created_at")
+    group_list = list(groups)
+    treated = dict(
+        Participant.objects.filter(program_id=program_id)
+        .order_by()
+        .values_list("cohort_id")
+        .annotate(n=Count("id"))
+    )
+    total_treated = sum(treated.values())
+    return [
+        BalanceView(
+            comparison_group_id=group.pk,
+            cohort_name=group.cohort.name if group.cohort else None,
+            method=group.method,
+            as_of=group.as_of,
+            seed=group.seed,
+            caliper=group.caliper,
+            participants=treated.get(group.cohort_id, 0) if group.cohort_id else total_treated,
+            comparison=getattr(group, "n_members", 0),
+            unmatched_participants=group.unmatched_participants,
+            warning=group.balance_warning,
+            rows=tuple(
+                BalanceRowView(
+                    covariate=row["covariate"],
+                    mean_treated_before=float(row["mean_treated_before"]),
+                    mean_comparison_before=float(row["mean_comparison_before"]),
+                    mean_treated_after=_float_or_none(row.get("mean_treated_after")),
+                    mean_comparison_after=_float_or_none(row.get("mean_comparison_after")),
+                    smd_before=_float_or_none(row.get("smd_before")),
+                    smd_after=_float_or_none(row.get("smd_after")),
+                )
+                for row in group.balance
+            ),
+        )
+        for group in group_list
+    ]
+
+
+def _curve_points(required: int) -> list[int]:
+    """Group sizes from very small to three times the requirement, for the power chart."""
+    top = max(3 * required, 10)
+    step = max(1, top // POWER_CURVE_POINTS)
+    points = sorted({*range(max(2, step), top + 1, step), required})
+    return [n for n in points if n >= 2]
+
+
+def pilot_plan_get(*, program_id: int) -> PilotPlanView | None:
+    plan = PilotPlan.objects.select_related("metric").filter(program_id=program_id).first()
+    if plan is None:
+        return None
+    try:
+        design: MeansDesign | DidDesign = (
+            DidDesign(
+                difference=plan.minimum_detectable_effect,
+                sd=plan.outcome_sd,
+                correlation=plan.correlation,
+                ratio=plan.ratio,
+                alpha=plan.alpha,
+            )
+            if plan.design == PilotPlan.Design.DID and plan.correlation is not None
+            else MeansDesign(
+                difference=plan.minimum_detectable_effect,
+                sd=plan.outcome_sd,
+                ratio=plan.ratio,
+                alpha=plan.alpha,
+            )
+        )
+        curve = tuple(power_curve(design=design, n_values=_curve_points(plan.required_per_group)))
+    except StatsError:
+        curve = ()
+    return PilotPlanView(
+        program_id=program_id,
+        metric_code=plan.metric.code,
+        metric_name=plan.metric.name,
+        higher_is_better=plan.metric.direction == MetricDefinition.Direction.UP,
+        design=plan.design,
+        minimum_detectable_effect=plan.minimum_detectable_effect,
+        outcome_sd=plan.outcome_sd,
+        correlation=plan.correlation,
+        alpha=plan.alpha,
+        power=plan.power,
+        ratio=plan.ratio,
+        required_per_group=plan.required_per_group,
+        required_comparison=plan.required_comparison,
+        achieved_power=plan.achieved_power,
+        duration_weeks=plan.duration_weeks,
+        scale_threshold=plan.scale_threshold,
+        stop_threshold=plan.stop_threshold,
+        frozen_at=plan.frozen_at,
+        power_curve=curve,
+    )
+
+
+def feedback_for_person(*, person_id: int) -> list[FeedbackView]:
+    """'You said, we did' notes of the programs the person takes part in (for their own page)."""
+    program_ids = Participant.objects.filter(person_id=person_id).values("program_id")
+    notes = Feedback.objects.filter(program_id__in=program_ids).select_related("program", "cohort")
+    return [
+        FeedbackView(
+            program_code=note.program.code,
+            program_name=note.program.name,
+            cohort_name=note.cohort.name if note.cohort else None,
+            you_said=note.you_said,
+            we_did=note.we_did,
+            published_at=note.published_at,
+        )
+        for note in notes.order_by("-published_at")
+    ]
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def program_panel(
+    *,
+    program_id: int,
+    metric_code: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    months_before: int = 12,
+    include_comparison: bool = True,
+) -> ProgramPanel:
+    """Person × month panel of a person-grain metric for the program's participants and comparison people.
+
+    Months run from `start` (default: `months_before` months before the first cohort start) to `end`
+    (default: the last month with an observation). Values of finer-grained metrics are averaged per
+    month. The cluster is the org unit at the person's reference date (their cohort start, or their
+    group's date for comparison people). Four queries.
+    """
+    metric = MetricDefinition.objects.filter(code=metric_code).first()
+    if metric is None:
+        raise AccessDenied(f"No metric {metric_code}")
+    if metric.grain != MetricDefinition.Grain.PERSON:
+        raise DomainError(f"Metric {metric_code} is not measured per person")
+    treated: dict[int, dt.date] = {
+        person_id: cohort_start
+        for person_id, cohort_start in Participant.objects.filter(program_id=program_id)
+        .order_by()
+        .values_list("person_id", "cohort__start_date")
+    }
+    reference: dict[int, dt.date] = dict(treated)
+    comparison: dict[int, dt.date] = {}
+    if include_comparison:
+        for person_id, as_of in (
+            ComparisonMember.objects.filter(group__program_id=program_id)
+            .order_by("group__as_of")
+            .values_list("person_id", "group__as_of")
+        ):
+            if person_id not in treated:
+                comparison.setdefault(person_id, as_of)
+    reference.update(comparison)
+    starts = sorted(treated.values())
+    first = start or (_add_months(_month(starts[0]), -months_before) if starts else None)
+    observations = MetricObservation.objects.filter(metric=metric, person_id__in=list(reference)).order_by()
+    if first is not None:
+        observations = observations.filter(period_start__gte=_month(first))
+    if end is not None:
+        observations = observations.filter(period_start__lt=_add_months(_month(end), 1))
+    sums: dict[tuple[int, dt.date], list[float]] = defaultdict(list)
+    for person_id, period, value in observations.values_list("person_id", "period_start", "value"):
+        sums[(person_id, _month(period))].append(value)
+    # Where each person sat on their reference date; a dated join is one query for all of them.
+    units: dict[int, int] = {}
+    if reference:
+        for person_id, unit_id, valid_from, valid_to in (
+            Assignment.objects.filter(person_id__in=list(reference))
+            .order_by("person_id", "valid_from")
+            .values_list("person_id", "org_unit_id", "valid_from", "valid_to")
+        ):
+            on = reference[person_id]
+            if valid_from <= on and (valid_to is None or valid_to > on):
+                units[person_id] = unit_id
+    keys = sorted(sums, key=lambda key: (key[0], key[1]))
+    observed_months = sorted({month for _, month in keys})
+    if observed_months:
+        low = _month(first) if first else observed_months[0]
+        high = _month(end) if end else observed_months[-1]
+        months: list[dt.date] = []
+        cursor = low
+        while cursor <= high:
+            months.append(cursor)
+            cursor = _add_months(cursor, 1)
+    else:
+        months = []
+    people = {person_id for person_id, _ in keys}
+    return ProgramPanel(
+        metric_code=metric_code,
+        months=tuple(months),
+        person_id=tuple(p for p, _ in keys),
+        period=tuple(m for _, m in keys),
+        outcome=tuple(sum(sums[key]) / len(sums[key]) for key in keys),
+        first_treated=tuple(_month(treated[p]) if p in treated else None for p, _ in keys),
+        org_unit_id=tuple(units.get(p) for p, _ in keys),
+        treated_people=len(people & set(treated)),
+        comparison_people=len(people & set(comparison)),
+    )

@@ -1,0 +1,18 @@
+"""What else happens, in the same transaction, when statements are stored.
+
+Kept in one place so statements_store stays about storage: each step is incremental (it looks only at the
+new rows) and bulk (a constant number of queries per batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tandem.lrs.activities import activity_definitions_merge
+from tandem.lrs.learning import learning_records_update
+from tandem.lrs.models import Statement
+
+
+def statements_after_store(*, rows: Sequence[Statement]) -> None:
+    activity_definitions_merge(rows=rows)
+    learning_records_update(rows=rows)

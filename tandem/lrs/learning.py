@@ -1,0 +1,510 @@
+"""Learning records per actor × activity, kept up to date from stored statements, and read for other apps.
+
+Rules (also in docs/lrs-storage.md, "Learning records"). A record covers the non-voided statements whose
+object is an Activity, per (actor IFI, activity id):
+
+* first/last attempt: the earliest and latest statement `timestamp`, any verb;
+* attempts: distinct attempts among statements with verb attempted, launched or initialized, where statements
+  sharing a registration are one attempt (cmi5 sends launched and initialized for one registration) and a
+  statement without a registration is an attempt of its own;
+* completed: some statement has result.completion true or verb completed, passed or mastered; completed_at is
+  the earliest such timestamp;
+* passed: the latest verdict, by (timestamp, stored order): verb passed → True, failed → False, else
+  result.success when present;
+* best scores: the highest result.score.scaled and result.score.raw; total_seconds: the sum of result.duration.
+
+Incremental: a batch reads the existing records of its pairs once and merges. A pair is recomputed from its
+statements only when that is the only correct answer: a statement of the pair was voided, or a verdict arrives
+older than the record's last activity (so it may not be the latest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from tandem.lrs.matching import actor_person_ids, statement_rows_link
+from tandem.lrs.models import ActivityDefinition, LearningRecord, Statement
+from tandem.lrs.xapi import VOIDED_VERB, XapiValidationError, duration_seconds
+
+ADL = "http://adlnet.gov/expapi/verbs/"
+ATTEMPT_VERBS = frozenset({f"{ADL}attempted", f"{ADL}launched", f"{ADL}initialized"})
+COMPLETION_VERBS = frozenset({f"{ADL}completed", f"{ADL}passed", f"{ADL}mastered"})
+PASSED_VERB = f"{ADL}passed"
+FAILED_VERB = f"{ADL}failed"
+# Pairs per OR-ed lookup: keeps each query's parameter count well under SQLite's limit.
+_PAIRS_PER_QUERY = 200
+_UPDATE_FIELDS = [
+    "person",
+    "first_attempt",
+    "last_attempt",
+    "attempts",
+    "statements",
+    "completed",
+    "completed_at",
+    "passed",
+    "best_score_scaled",
+    "best_score_raw",
+    "total_seconds",
+]
+
+Pair = tuple[str, str]
+
+
+@dataclass
+class _Facts:
+    """What one statement contributes to its record."""
+
+    timestamp: dt.datetime
+    attempt_key: str | None
+    completed: bool
+    verdict: bool | None
+    scaled: float | None
+    raw: float | None
+    seconds: float
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _facts(
+    *, exact: dict[str, Any], verb_id: str, timestamp: dt.datetime, registration: Any, pk: Any
+) -> _Facts:
+    found = exact.get("result")
+    result: dict[str, Any] = found if isinstance(found, dict) else {}
+    found = result.get("score")
+    score: dict[str, Any] = found if isinstance(found, dict) else {}
+    seconds = 0.0
+    if isinstance(result.get("duration"), str):
+        try:
+            seconds = duration_seconds(value=result["duration"])
+        except XapiValidationError:  # validated on the way in; a stored oddity must not break a batch
+            seconds = 0.0
+    verdict: bool | None
+    if verb_id == PASSED_VERB:
+        verdict = True
+    elif verb_id == FAILED_VERB:
+        verdict = False
+    else:
+        verdict = result["success"] if isinstance(result.get("success"), bool) else None
+    attempt_key = None
+    if verb_id in ATTEMPT_VERBS:
+        attempt_key = f"r:{registration}" if registration else f"s:{pk}"
+    return _Facts(
+        timestamp=timestamp,
+        attempt_key=attempt_key,
+        completed=verb_id in COMPLETION_VERBS or result.get("completion") is True,
+        verdict=verdict,
+        scaled=_number(score.get("scaled")),
+        raw=_number(score.get("raw")),
+        seconds=seconds,
+    )
+
+
+@dataclass
+class _Tally:
+    """A record's values being built (from scratch, or as the increment a batch adds)."""
+
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    attempt_keys: set[str] = field(default_factory=set)
+    statements: int = 0
+    completed_at: dt.datetime | None = None
+    verdict: bool | None = None
+    verdict_at: dt.datetime | None = None
+    scaled: float | None = None
+    raw: float | None = None
+    seconds: float = 0.0
+
+    def add(self, facts: _Facts) -> None:
+        """Statements must be added in stored order (a verdict tie on timestamp goes to the later one)."""
+        at = facts.timestamp
+        self.first = at if self.first is None else min(self.first, at)
+        self.last = at if self.last is None else max(self.last, at)
+        self.statements += 1
+        if facts.attempt_key is not None:
+            self.attempt_keys.add(facts.attempt_key)
+        if facts.completed:
+            self.completed_at = at if self.completed_at is None else min(self.completed_at, at)
+        if facts.verdict is not None and (self.verdict_at is None or at >= self.verdict_at):
+            self.verdict, self.verdict_at = facts.verdict, at
+        if facts.scaled is not None:
+            self.scaled = facts.scaled if self.scaled is None else max(self.scaled, facts.scaled)
+        if facts.raw is not None:
+            self.raw = facts.raw if self.raw is None else max(self.raw, facts.raw)
+        self.seconds += facts.seconds
+
+
+def _max(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _apply(record: LearningRecord, tally: _Tally, *, new_attempts: int, fresh: bool) -> None:
+    """Write a tally onto a record: replacing it (fresh) or merging into what it holds."""
+    assert tally.first is not None and tally.last is not None
+    if fresh:
+        record.first_attempt, record.last_attempt = tally.first, tally.last
+        record.attempts, record.statements = len(tally.attempt_keys), tally.statements
+        record.completed, record.completed_at = tally.completed_at is not None, tally.completed_at
+        record.passed = tally.verdict
+        record.best_score_scaled, record.best_score_raw = tally.scaled, tally.raw
+        record.total_seconds = tally.seconds
+        return
+    record.first_attempt = min(record.first_attempt, tally.first)
+    record.last_attempt = max(record.last_attempt, tally.last)
+    record.attempts += new_attempts
+    record.statements += tally.statements
+    if tally.completed_at is not None:
+        record.completed = True
+        record.completed_at = min(filter(None, [record.completed_at, tally.completed_at]))
+    if tally.verdict is not None:
+        record.passed = tally.verdict
+    record.best_score_scaled = _max(record.best_score_scaled, tally.scaled)
+    record.best_score_raw = _max(record.best_score_raw, tally.raw)
+    record.total_seconds += tally.seconds
+
+
+def _pairs_q(pairs: Collection[Pair]) -> list[Q]:
+    """OR-ed (actor_ifi, object_activity_id) conditions, a chunk per query."""
+    ordered = sorted(pairs)
+    return [
+        reduce(or_, (Q(actor_ifi=actor, object_activity_id=activity) for actor, activity in chunk))
+        for chunk in (ordered[i : i + _PAIRS_PER_QUERY] for i in range(0, len(ordered), _PAIRS_PER_QUERY))
+    ]
+
+
+def _records(pairs: Collection[Pair]) -> dict[Pair, LearningRecord]:
+    """The existing records of the pairs: one query on the (actor_ifi, activity_id) unique index, reading at
+    most the batch's actors × activities and keeping the pairs asked for."""
+    if not pairs:
+        return {}
+    records = LearningRecord.objects.filter(
+        actor_ifi__in={actor for actor, _a in pairs}, activity_id__in={activity for _a, activity in pairs}
+    )
+    return {(r.actor_ifi, r.activity_id): r for r in records if (r.actor_ifi, r.activity_id) in pairs}
+
+
+def _tallies_from_statements(
+    pairs: Collection[Pair], *, excluded: Collection[uuid.UUID]
+) -> dict[Pair, _Tally]:
+    """Tallies from scratch for the given pairs, from their non-voided statements."""
+    tallies: dict[Pair, _Tally] = {}
+    for condition in _pairs_q(pairs):
+        rows = (
+            Statement.objects.filter(condition, voided=False)
+            .exclude(pk__in=list(excluded))
+            .order_by("seq")
+            .values_list(
+                "id", "actor_ifi", "object_activity_id", "verb_id", "timestamp", "registration", "exact"
+            )
+        )
+        for pk, actor, activity, verb_id, timestamp, registration, exact in rows:
+            facts = _facts(
+                exact=exact, verb_id=verb_id, timestamp=timestamp, registration=registration, pk=pk
+            )
+            tallies.setdefault((actor, activity or ""), _Tally()).add(facts)
+    return tallies
+
+
+def _registrations_seen(
+    pairs: Collection[Pair], registrations: set[uuid.UUID], *, batch_ids: Collection[uuid.UUID]
+) -> set[tuple[str, str, str]]:
+    """(actor, activity, "r:<registration>") attempt keys already stored before this batch."""
+    if not registrations:
+        return set()
+    rows = (
+        Statement.objects.filter(registration__in=registrations, verb_id__in=ATTEMPT_VERBS, voided=False)
+        .exclude(pk__in=list(batch_ids))
+        .values_list("actor_ifi", "object_activity_id", "registration")
+        .distinct()
+    )
+    return {
+        (actor, activity or "", f"r:{reg}")
+        for actor, activity, reg in rows
+        if (actor, activity or "") in pairs
+    }
+
+
+def learning_records_update(*, rows: Sequence[Statement]) -> None:
+    """Bring the records of the pairs in a just-stored batch up to date (called inside statements_store).
+
+    Rows arrive in seq order. Voiding statements in the batch mark their targets: those stored earlier are
+    flagged voided only after this runs, so they are excluded here explicitly.
+    """
+    targets = {
+        row.object_statement_ref
+        for row in rows
+        if row.verb_id == VOIDED_VERB and row.object_statement_ref is not None
+    }
+    batch_ids = {row.id for row in rows}
+    increments: dict[Pair, _Tally] = {}
+    for row in rows:
+        if row.voided or row.id in targets or not row.object_activity_id or not row.actor_ifi:
+            continue
+        facts = _facts(
+            exact=row.exact,
+            verb_id=row.verb_id,
+            timestamp=row.timestamp,
+            registration=row.registration,
+            pk=row.id,
+        )
+        increments.setdefault((row.actor_ifi, row.object_activity_id), _Tally()).add(facts)
+
+    recompute: set[Pair] = set()
+    earlier_targets = targets - batch_ids
+    if earlier_targets:
+        recompute |= {
+            (actor, activity or "")
+            for actor, activity in Statement.objects.filter(
+                pk__in=earlier_targets, voided=False, object_activity_id__isnull=False
+            )
+            .exclude(actor_ifi="")
+            .values_list("actor_ifi", "object_activity_id")
+        }
+    people = statement_rows_link(rows=rows)
+    pairs = set(increments) | recompute
+    if not pairs:
+        return
+    existing = _records(pairs)
+    for pair, tally in increments.items():
+        record = existing.get(pair)
+        # An older verdict may not be the latest one: only the pair's statements can tell.
+        if (
+            record is not None
+            and record.passed is not None
+            and tally.verdict_at is not None
+            and tally.verdict_at < record.last_attempt
+        ):
+            recompute.add(pair)
+    incremental = {pair: tally for pair, tally in increments.items() if pair not in recompute}
+    registrations = {
+        uuid.UUID(key[2:])
+        for pair, tally in incremental.items()
+        if pair in existing
+        for key in tally.attempt_keys
+        if key.startswith("r:")
+    }
+    seen = _registrations_seen(set(incremental) & set(existing), registrations, batch_ids=batch_ids)
+    fresh = _tallies_from_statements(recompute, excluded=targets) if recompute else {}
+    missing = {actor for actor, _activity in recompute} - people.keys()
+    if missing:  # actors only in voided targets
+        people |= actor_person_ids(actor_ifis=missing)
+
+    to_create: list[LearningRecord] = []
+    to_update: list[LearningRecord] = []
+    to_delete: list[int] = []
+    for pair in sorted(pairs):
+        record = existing.get(pair)
+        if pair in recompute:
+            recomputed = fresh.get(pair)
+            if recomputed is None:  # every statement of the pair is voided
+                if record is not None:
+                    to_delete.append(record.pk)
+                continue
+            tally, is_fresh = recomputed, True
+        else:
+            tally = incremental[pair]
+            is_fresh = record is None
+        new_attempts = sum(1 for key in tally.attempt_keys if (pair[0], pair[1], key) not in seen)
+        if record is None:
+            record = LearningRecord(actor_ifi=pair[0], activity_id=pair[1])
+            _apply(record, tally, new_attempts=new_attempts, fresh=True)
+            record.person_id = people.get(pair[0])
+            to_create.append(record)
+        else:
+            _apply(record, tally, new_attempts=new_attempts, fresh=is_fresh)
+            record.person_id = people.get(pair[0], record.person_id)
+            to_update.append(record)
+    if to_delete:
+        LearningRecord.objects.filter(pk__in=to_delete).delete()
+    if to_create:
+        LearningRecord.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        LearningRecord.objects.bulk_update(to_update, _UPDATE_FIELDS, batch_size=500)
+
+
+def learning_records_recompute(*, pairs: Iterable[Pair] | None = None) -> int:
+    """Rebuild records from their statements (every pair when None): for repairs, and the reference the
+    tests compare the incremental path with. Returns the number of records written."""
+    if pairs is None:
+        wanted = {
+            (actor, activity or "")
+            for actor, activity in Statement.objects.filter(voided=False, object_activity_id__isnull=False)
+            .exclude(actor_ifi="")
+            .values_list("actor_ifi", "object_activity_id")
+            .distinct()
+        }
+        LearningRecord.objects.all().delete()
+    else:
+        wanted = set(pairs)
+        LearningRecord.objects.filter(pk__in=[record.pk for record in _records(wanted).values()]).delete()
+    tallies = _tallies_from_statements(wanted, excluded=()) if wanted else {}
+    people = actor_person_ids(actor_ifis={actor for actor, _activity in tallies})
+    created = []
+    for (actor, activity), tally in sorted(tallies.items()):
+        record = LearningRecord(actor_ifi=actor, activity_id=activity, person_id=people.get(actor))
+        _apply(record, tally, new_attempts=0, fresh=True)
+        created.append(record)
+    LearningRecord.objects.bulk_create(created, batch_size=500)
+    return len(created)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LearningRecordRow:
+    """A learning record as other apps (impact, skills) and pages read it."""
+
+    actor_ifi: str
+    activity_id: str
+    person_id: int | None
+    first_attempt: dt.datetime
+    last_attempt: dt.datetime
+    attempts: int
+    statements: int
+    completed: bool
+    completed_at: dt.datetime | None
+    passed: bool | None
+    best_score_scaled: float | None
+    best_score_raw: float | None
+    total_seconds: float
+
+
+def _row(record: LearningRecord) -> LearningRecordRow:
+    return LearningRecordRow(
+        actor_ifi=record.actor_ifi,
+        activity_id=record.activity_id,
+        person_id=record.person_id,
+        first_attempt=record.first_attempt,
+        last_attempt=record.last_attempt,
+        attempts=record.attempts,
+        statements=record.statements,
+        completed=record.completed,
+        completed_at=record.completed_at,
+        passed=record.passed,
+        best_score_scaled=record.best_score_scaled,
+        best_score_raw=record.best_score_raw,
+        total_seconds=record.total_seconds,
+    )
+
+
+def learning_records_for(
+    *,
+    person_ids: Collection[int] | None = None,
+    activity_ids: Collection[str] | None = None,
+    completed: bool | None = None,
+    active_since: dt.datetime | None = None,
+) -> list[LearningRecordRow]:
+    """Records matching every filter given (None: no filter on that), ordered by person, activity.
+
+    Only records linked to a person are returned when person_ids is given; one query.
+    """
+    records = LearningRecord.objects.all()
+    if person_ids is not None:
+        records = records.filter(person_id__in=list(person_ids))
+    if activity_ids is not None:
+        records = records.filter(activity_id__in=list(activity_ids))
+    if completed is not None:
+        records = records.filter(completed=completed)
+    if active_since is not None:
+        records = records.filter(last_attempt__gte=active_since)
+    return [_row(record) for record in records.order_by("person_id", "activity_id", "actor_ifi")]
+
+
+@dataclass(frozen=True)
+class LearningOverview:
+    records: int
+    people: int  # distinct people with a record
+    unlinked_records: int  # records whose actor matches nobody
+    completions: int
+
+
+def learning_overview() -> LearningOverview:
+    """Headline counts (one aggregate query)."""
+    totals = LearningRecord.objects.aggregate(
+        records=Count("id"),
+        people=Count("person", distinct=True),
+        unlinked=Count("id", filter=Q(person__isnull=True)),
+        completions=Count("id", filter=Q(completed=True)),
+    )
+    return LearningOverview(
+        records=totals["records"],
+        people=totals["people"],
+        unlinked_records=totals["unlinked"],
+        completions=totals["completions"],
+    )
+
+
+def learning_completions_by_month(*, since: dt.date) -> list[tuple[dt.date, int]]:
+    """Completions per calendar month (of completed_at, UTC) from `since`, months without any included."""
+    start = dt.datetime.combine(since.replace(day=1), dt.time(), tzinfo=dt.UTC)
+    counts = {
+        (row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]): row["n"]
+        for row in LearningRecord.objects.filter(completed_at__gte=start)
+        .annotate(month=TruncMonth("completed_at", tzinfo=dt.UTC))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    }
+    found, month, last = [], start.date(), timezone.now().astimezone(dt.UTC).date().replace(day=1)
+    while month <= last:
+        found.append((month, counts.get(month, 0)))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return found
+
+
+@dataclass(frozen=True)
+class ActivitySummary:
+    activity_id: str
+    name: str
+    learners: int
+    completions: int
+
+
+def activity_names(*, activity_ids: Collection[str]) -> dict[str, str]:
+    """Display names from the canonical activity definitions (English preferred); one query."""
+    if not activity_ids:
+        return {}
+    names = {}
+    for activity_id, definition in ActivityDefinition.objects.filter(
+        activity_id__in=list(activity_ids)
+    ).values_list("activity_id", "definition"):
+        name = definition.get("name") if isinstance(definition, dict) else None
+        if isinstance(name, dict) and name:
+            names[activity_id] = str(name.get("en-US") or name.get("en") or next(iter(name.values())))
+    return names
+
+
+def learning_top_activities(*, limit: int = 10) -> list[ActivitySummary]:
+    """Activities with the most learners (one aggregate query, one for names)."""
+    rows = list(
+        LearningRecord.objects.values("activity_id")
+        .annotate(learners=Count("id"), completions=Count("id", filter=Q(completed=True)))
+        .order_by("-learners", "activity_id")[:limit]
+    )
+    names = activity_names(activity_ids=[row["activity_id"] for row in rows])
+    return [
+        ActivitySummary(
+            activity_id=row["activity_id"],
+            name=names.get(row["activity_id"], ""),
+            learners=row["learners"],
+            completions=row["completions"],
+        )
+        for row in rows
+    ]
+
+
+def learning_record_list() -> QuerySet[LearningRecord]:
+    """Every record, most recently active first, with its person (for paging on the overview page)."""
+    return LearningRecord.objects.select_related("person").order_by("-last_attempt", "-id")

@@ -1,0 +1,242 @@
+"""Which person an xAPI actor is: mbox by work email, account actors through ActorAccountMapping.
+
+Used when statements are stored (learning records carry the person) and afterwards, when a mapping is
+added or people are imported, to link what was stored unmatched (statements_relink).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Max, Value, When
+from django.db.models.functions import Lower
+
+from tandem.audit.services import audit_record
+from tandem.lrs.models import ActorAccountMapping, LearningRecord, Statement
+from tandem.lrs.records import LrsBadRequest
+from tandem.org.models import Person
+
+MBOX_PREFIX = "mbox:mailto:"
+ACCOUNT_PREFIX = "account:"
+# Actors per CASE update: one UPDATE per chunk whatever the number of people.
+_RELINK_CHUNK = 500
+
+
+def _unique(rows: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Key to person id, dropping keys two people share (matching either would be a guess)."""
+    found: dict[str, int] = {}
+    shared: set[str] = set()
+    for key, person_id in rows:
+        if key in found and found[key] != person_id:
+            shared.add(key)
+        found[key] = person_id
+    return {key: person_id for key, person_id in found.items() if key not in shared}
+
+
+def actor_person_ids(*, actor_ifis: Iterable[str]) -> dict[str, int]:
+    """Actor IFI ("mbox:mailto:…", "account:<homePage>|<name>") to person id, for those that match.
+
+    At most three queries: mappings, people by email, people by employee id.
+    """
+    emails: dict[str, str] = {}  # ifi -> lower-case email
+    employee_ids: dict[str, str] = {}
+    accounts: list[tuple[str, str, str]] = []
+    for ifi in set(actor_ifis):
+        if ifi.startswith(MBOX_PREFIX):
+            emails[ifi] = ifi[len(MBOX_PREFIX) :].strip().lower()
+        elif ifi.startswith(ACCOUNT_PREFIX):
+            # An IRL cannot contain "|", so the first one ends the homePage.
+            home_page, _, name = ifi[len(ACCOUNT_PREFIX) :].partition("|")
+            accounts.append((ifi, home_page, name))
+    if accounts:
+        mappings = dict(
+            ActorAccountMapping.objects.filter(home_page__in={home for _i, home, _n in accounts}).values_list(
+                "home_page", "match_by"
+            )
+        )
+        for ifi, home_page, name in accounts:
+            match_by = mappings.get(home_page)
+            if match_by == ActorAccountMapping.MatchBy.WORK_EMAIL:
+                emails[ifi] = name.strip().lower()
+            elif match_by == ActorAccountMapping.MatchBy.EMPLOYEE_ID:
+                employee_ids[ifi] = name.strip()
+    by_email: dict[str, int] = {}
+    if emails:
+        by_email = _unique(
+            Person.objects.annotate(email_lower=Lower("work_email"))
+            .filter(email_lower__in=set(emails.values()))
+            .values_list("email_lower", "id")
+        )
+    by_employee: dict[str, int] = {}
+    if employee_ids:
+        by_employee = dict(
+            Person.objects.filter(employee_id__in=set(employee_ids.values())).values_list("employee_id", "id")
+        )
+    found = {ifi: by_email[email] for ifi, email in emails.items() if email in by_email}
+    found.update({ifi: by_employee[eid] for ifi, eid in employee_ids.items() if eid in by_employee})
+    return found
+
+
+@dataclass(frozen=True)
+class RelinkResult:
+    actors: int  # unmatched actors looked at
+    matched: int  # of those, now linked to a person
+    statements: int
+    records: int
+
+
+def _link(
+    model: type[Statement] | type[LearningRecord],
+    links: dict[str, int],
+    *,
+    pks: Collection[Any] | None = None,
+) -> int:
+    """Set person on the rows of the linked actors that have none (only rows `pks` when given)."""
+    changed = 0
+    items = sorted(links.items())
+    for start in range(0, len(items), _RELINK_CHUNK):
+        chunk = items[start : start + _RELINK_CHUNK]
+        person = Case(
+            *[When(actor_ifi=ifi, then=Value(person_id)) for ifi, person_id in chunk],
+            output_field=IntegerField(),
+        )
+        rows = model.objects.filter(actor_ifi__in=[ifi for ifi, _p in chunk], person__isnull=True)
+        if pks is not None:
+            rows = rows.filter(pk__in=list(pks))
+        changed += rows.update(person_id=person)
+    return changed
+
+
+def statement_rows_link(*, rows: Sequence[Statement]) -> dict[str, int]:
+    """Link just-stored statements the store could not (account actors); returns every actor's person id
+    found, for the caller to reuse. One UPDATE per batch, only when an account actor matched."""
+    people = actor_person_ids(actor_ifis={row.actor_ifi for row in rows if row.actor_ifi})
+    unlinked = {
+        row.actor_ifi: people[row.actor_ifi]
+        for row in rows
+        if row.person_id is None and row.actor_ifi in people
+    }
+    if unlinked:
+        _link(Statement, unlinked, pks=[row.pk for row in rows if row.actor_ifi in unlinked])
+        for row in rows:
+            if row.person_id is None and row.actor_ifi in unlinked:
+                row.person_id = unlinked[row.actor_ifi]
+    return people
+
+
+@transaction.atomic
+def statements_relink(*, home_page: str | None = None, actor_id: int | None = None) -> RelinkResult:
+    """Link statements and learning records stored without a person, now that a mapping or person exists.
+
+    home_page limits it to the account actors of one system. Bulk: one read of the unmatched actors, the
+    matching queries, then one UPDATE per 500 actors per table.
+    """
+    unmatched = Statement.objects.filter(person__isnull=True).exclude(actor_ifi="")
+    if home_page is not None:
+        unmatched = unmatched.filter(actor_ifi__startswith=f"{ACCOUNT_PREFIX}{home_page}|")
+    actors = set(unmatched.values_list("actor_ifi", flat=True).distinct())
+    records = LearningRecord.objects.filter(person__isnull=True)
+    if home_page is not None:
+        records = records.filter(actor_ifi__startswith=f"{ACCOUNT_PREFIX}{home_page}|")
+    actors |= set(records.values_list("actor_ifi", flat=True).distinct())
+    links = actor_person_ids(actor_ifis=actors)
+    result = RelinkResult(
+        actors=len(actors),
+        matched=len(links),
+        statements=_link(Statement, links),
+        records=_link(LearningRecord, links),
+    )
+    if actor_id is not None:  # a person asked for it (a mapping's own relink is audited with the mapping)
+        audit_record(
+            actor_id=actor_id,
+            action="update",
+            entity_type="lrs_statements",
+            entity_id="relink",
+            entity_label="Statements linked to people",
+            changes={"matched": result.matched, "statements": result.statements, "records": result.records},
+            summary=f"{result.statements} statement(s) and {result.records} learning record(s) linked to people",
+        )
+    return result
+
+
+@transaction.atomic
+def actor_account_mapping_create(
+    *, home_page: str, source_name: str, match_by: str, actor_id: int | None = None
+) -> tuple[ActorAccountMapping, RelinkResult]:
+    """Add a mapping, then link what its accounts already stored."""
+    home_page = home_page.strip()
+    if not home_page or "|" in home_page or ":" not in home_page:
+        raise LrsBadRequest("Give the account homePage as an IRL, e.g. https://lms.example.com")
+    if match_by not in ActorAccountMapping.MatchBy.values:
+        raise LrsBadRequest(f"Match by one of {', '.join(ActorAccountMapping.MatchBy.values)}")
+    if ActorAccountMapping.objects.filter(home_page=home_page).exists():
+        raise LrsBadRequest(f"{home_page} is already mapped")
+    mapping = ActorAccountMapping.objects.create(
+        home_page=home_page, source_name=source_name.strip()[:200] or home_page[:200], match_by=match_by
+    )
+    result = statements_relink(home_page=home_page)
+    audit_record(
+        actor_id=actor_id,
+        action="create",
+        entity_type="lrs_account_mapping",
+        entity_id=mapping.pk,
+        entity_label=mapping.source_name,
+        changes={"home_page": home_page, "match_by": match_by},
+        summary=f"xAPI accounts from {home_page} mapped by {match_by}; {result.statements} statement(s) linked",
+    )
+    return mapping, result
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnmatchedActor:
+    actor_ifi: str
+    statements: int
+    last_stored: dt.datetime
+    home_page: str  # for account actors: the system to map; else ""
+    mapped: bool  # a mapping exists for home_page, yet no person matched
+
+
+def unmatched_actor_list(*, limit: int = 100) -> list[UnmatchedActor]:
+    """Actors with statements but no person, most statements first (one aggregate query, plus mappings)."""
+    rows = list(
+        Statement.objects.filter(person__isnull=True)
+        .exclude(actor_ifi="")
+        .values("actor_ifi")
+        .annotate(statements=Count("id"), last_stored=Max("stored"))
+        .order_by("-statements", "actor_ifi")[:limit]
+    )
+    homes = {
+        row["actor_ifi"][len(ACCOUNT_PREFIX) :].partition("|")[0]: row["actor_ifi"]
+        for row in rows
+        if row["actor_ifi"].startswith(ACCOUNT_PREFIX)
+    }
+    mapped = (
+        set(ActorAccountMapping.objects.filter(home_page__in=homes).values_list("home_page", flat=True))
+        if homes
+        else set()
+    )
+    found = []
+    for row in rows:
+        ifi = row["actor_ifi"]
+        home = ifi[len(ACCOUNT_PREFIX) :].partition("|")[0] if ifi.startswith(ACCOUNT_PREFIX) else ""
+        found.append(
+            UnmatchedActor(
+                actor_ifi=ifi,
+                statements=row["statements"],
+                last_stored=row["last_stored"],
+                home_page=home,
+                mapped=home in mapped,
+            )
+        )
+    return found
+
+
+def actor_account_mapping_list() -> list[ActorAccountMapping]:
+    return list(ActorAccountMapping.objects.order_by("source_name", "home_page"))

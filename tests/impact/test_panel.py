@@ -1,0 +1,130 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from tandem.core.scope import AccessDenied, DomainError
+from tandem.impact.selectors import program_panel
+from tandem.impact.services import comparison_group_explicit, participants_add_list
+from tandem.impact.stats import aggregate, att_gt, did_2x2
+from tandem.metrics.models import MetricObservation
+from tests.factories import MetricDefinitionFactory, OrgUnitFactory, PersonFactory
+from tests.impact.factories import CohortFactory, ProgramFactory, move
+
+pytestmark = pytest.mark.django_db
+
+MONTHS = [dt.date(2025, m, 1) for m in range(1, 9)]
+
+
+@pytest.fixture
+def setup():
+    program = ProgramFactory(start_date=dt.date(2025, 3, 1))
+    wave1 = CohortFactory(program=program, name="W1", start_date=dt.date(2025, 3, 15))
+    wave2 = CohortFactory(program=program, name="W2", start_date=dt.date(2025, 6, 1))
+    metric = MetricDefinitionFactory(code="tickets", grain="person")
+    unit_a, unit_b = OrgUnitFactory(), OrgUnitFactory()
+    people = {}
+    for i in range(12):
+        people[f"T{i:02d}"] = PersonFactory(employee_id=f"T{i:02d}", org_unit=unit_a if i % 2 else unit_b)
+    participants_add_list(actor_id=None, cohort_id=wave1.pk, employee_ids=["T00", "T01", "T02", "T03"])
+    participants_add_list(actor_id=None, cohort_id=wave2.pk, employee_ids=["T04", "T05", "T06", "T07"])
+    comparison_group_explicit(actor_id=None, program_id=program.pk, employee_ids=["T08", "T09", "T10", "T11"])
+    # T00 moved after their cohort started: the cluster is where they sat at the start.
+    move(people["T00"], to_unit=unit_a, on=dt.date(2025, 5, 1))
+    rng = np.random.default_rng(3)
+    starts = {
+        **dict.fromkeys(["T00", "T01", "T02", "T03"], 3),
+        **dict.fromkeys(["T04", "T05", "T06", "T07"], 6),
+    }
+    rows = []
+    for code, person in people.items():
+        for month in MONTHS:
+            if code == "T11" and month.month == 4:
+                continue  # one missing month: dropped from the balanced panel
+            treated = code in starts and month.month >= starts[code]
+            rows.append(
+                MetricObservation(
+                    metric=metric,
+                    person=person,
+                    entity_key=f"person:{person.pk}",
+                    period_start=month,
+                    value=10 + month.month * 0.5 + (3.0 if treated else 0.0) + rng.normal(0, 0.1),
+                )
+            )
+    # Observations of a person outside the program are ignored.
+    outsider = PersonFactory()
+    rows.append(
+        MetricObservation(
+            metric=metric,
+            person=outsider,
+            entity_key=f"person:{outsider.pk}",
+            period_start=MONTHS[0],
+            value=99,
+        )
+    )
+    MetricObservation.objects.bulk_create(rows)
+    return program, people, unit_a, unit_b
+
+
+def test_panel_shape_and_columns(setup, django_assert_max_num_queries):
+    program, people, _, unit_b = setup
+    with django_assert_max_num_queries(5):
+        panel = program_panel(program_id=program.pk, metric_code="tickets", start=MONTHS[0])
+    assert panel.months == tuple(MONTHS)
+    assert panel.n_rows == 12 * 8 - 1
+    assert (panel.treated_people, panel.comparison_people) == (8, 4)
+    rows = {(p, m): i for i, (p, m) in enumerate(zip(panel.person_id, panel.period, strict=True))}
+    t00 = rows[(people["T00"].pk, MONTHS[0])]
+    assert panel.first_treated[t00] == dt.date(2025, 3, 1)  # the month containing the 15 March start
+    assert panel.org_unit_id[t00] == unit_b.pk  # where T00 sat on the cohort start, not after the move
+    t05 = rows[(people["T05"].pk, MONTHS[0])]
+    assert panel.first_treated[t05] == dt.date(2025, 6, 1)
+    t10 = rows[(people["T10"].pk, MONTHS[0])]
+    assert panel.first_treated[t10] is None
+    assert people["T11"].pk not in {p for p in panel.balanced().person_id}
+    assert panel.balanced().n_rows == 11 * 8
+
+
+def test_panel_feeds_the_statistics(setup):
+    program, *_ = setup
+    panel = program_panel(program_id=program.pk, metric_code="tickets", start=MONTHS[0]).balanced()
+    result = att_gt(data=panel.staggered_data(), control_group="never_treated")
+    overall = aggregate(result=result, kind="simple").overall
+    assert overall.estimate == pytest.approx(3.0, abs=0.2)
+    did = did_2x2(data=panel.did_data())
+    assert did.effect.estimate > 1.0
+
+
+def test_panel_defaults_and_errors(setup):
+    program, *_ = setup
+    # Default start: 12 months before the first cohort start; the data begin in January.
+    panel = program_panel(program_id=program.pk, metric_code="tickets", end=dt.date(2025, 5, 20))
+    assert panel.months[0] == dt.date(2024, 3, 1) and panel.months[-1] == dt.date(2025, 5, 1)
+    assert max(panel.period) == dt.date(2025, 5, 1)
+    without = program_panel(program_id=program.pk, metric_code="tickets", include_comparison=False)
+    assert without.comparison_people == 0 and without.treated_people == 8
+    MetricDefinitionFactory(code="team-metric", grain="team")
+    with pytest.raises(DomainError, match="not measured per person"):
+        program_panel(program_id=program.pk, metric_code="team-metric")
+    with pytest.raises(AccessDenied):
+        program_panel(program_id=program.pk, metric_code="nope")
+
+
+def test_empty_program_gives_an_empty_panel():
+    MetricDefinitionFactory(code="tickets", grain="person")
+    panel = program_panel(program_id=ProgramFactory().pk, metric_code="tickets")
+    assert panel.n_rows == 0 and panel.months == ()
+
+
+def test_cohorts_outside_the_window_are_always_or_never_treated(setup):
+    program, people, *_ = setup
+    panel = program_panel(
+        program_id=program.pk, metric_code="tickets", start=dt.date(2025, 4, 1), end=MONTHS[5]
+    )
+    data = panel.staggered_data()
+    first = dict(zip(panel.person_id, np.asarray(data.first_treated), strict=True))
+    assert first[people["T00"].pk] == 0.0  # started in March, before the window: always treated
+    assert first[people["T04"].pk] == 2.0  # June is the third month of April–May–June
+    late = program_panel(program_id=program.pk, metric_code="tickets", start=MONTHS[0], end=MONTHS[3])
+    late_first = dict(zip(late.person_id, np.asarray(late.staggered_data().first_treated), strict=True))
+    assert late_first[people["T04"].pk] == np.inf  # starts after the window ends

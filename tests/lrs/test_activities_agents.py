@@ -1,0 +1,213 @@
+"""Activities and Agents resources (xAPI 1.0.3 Communication 2.4-2.5; 2.0 4.1.6.3-4.1.6.4) and the canonical
+activity definitions merged from stored statements."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tandem.lrs.activities import activity_definition_merge, activity_definitions_merge
+from tandem.lrs.models import ActivityDefinition, Statement
+from tandem.lrs.services import statements_store
+from tests.lrs.factories import COURSE, LrsClientFactory, agent, basic_auth, statement
+
+
+def _get(client: Client, path: str, params: dict[str, Any], key: str, version: str):
+    return client.get(path, params, HTTP_AUTHORIZATION=basic_auth(key), HTTP_X_EXPERIENCE_API_VERSION=version)
+
+
+@pytest.fixture
+def reader(db: Any) -> str:
+    return str(LrsClientFactory(scopes=["statements/write", "statements/read"]).key)
+
+
+def _store(*statements: dict[str, Any]) -> None:
+    statements_store(statements=list(statements), version="1.0.3", client=LrsClientFactory())
+
+
+def _activity(definition: dict[str, Any], activity_id: str = COURSE) -> dict[str, Any]:
+    return {"objectType": "Activity", "id": activity_id, "definition": definition}
+
+
+# --- canonical definitions ---------------------------------------------------------------------
+
+
+def test_activity_resource_returns_the_merged_canonical_definition(client: Client, reader: str, version: str):
+    """Communication 2.5.s1: the complete Activity Object; 2.1.3.s4.b2: the LRS may keep canonical
+    language maps. The most recent definition wins per property; language maps merge."""
+    _store(statement(obj=_activity({"name": {"en-US": "Course"}, "type": "http://example.com/types/a"})))
+    _store(
+        statement(
+            obj=_activity(
+                {
+                    "name": {"de": "Kurs"},
+                    "description": {"en-US": "About"},
+                    "type": "http://example.com/types/b",
+                }
+            )
+        )
+    )
+    response = _get(client, "/xapi/activities", {"activityId": COURSE}, reader, version)
+    assert response.status_code == 200
+    assert response.json() == {
+        "objectType": "Activity",
+        "id": COURSE,
+        "definition": {
+            "name": {"en-US": "Course", "de": "Kurs"},
+            "description": {"en-US": "About"},
+            "type": "http://example.com/types/b",
+        },
+    }
+    assert response["Last-Modified"]
+
+
+def test_activity_definitions_in_one_batch_merge_in_statement_order(db: Any):
+    _store(
+        statement(obj=_activity({"name": {"en-US": "First"}})),
+        statement(obj=_activity({"name": {"en-US": "Second", "fr": "Deuxième"}})),
+    )
+    assert ActivityDefinition.objects.get(activity_id=COURSE).definition == {
+        "name": {"en-US": "Second", "fr": "Deuxième"}
+    }
+
+
+def test_interaction_components_merge_descriptions_by_id():
+    old = {"choices": [{"id": "a", "description": {"en-US": "A"}}], "extensions": {"http://x/e1": 1}}
+    new = {
+        "choices": [{"id": "a", "description": {"de": "A-de"}}, {"id": "b", "description": {"en-US": "B"}}]
+    }
+    merged = activity_definition_merge(old=old, new={**new, "extensions": {"http://x/e2": 2}})
+    assert merged["choices"] == [
+        {"id": "a", "description": {"en-US": "A", "de": "A-de"}},
+        {"id": "b", "description": {"en-US": "B"}},
+    ]
+    assert merged["extensions"] == {"http://x/e1": 1, "http://x/e2": 2}
+    assert old["choices"][0]["description"] == {"en-US": "A"}  # inputs untouched
+
+
+def test_activities_named_only_in_context_or_substatements_are_known(
+    client: Client, reader: str, version: str
+):
+    parent = "http://example.com/activities/program"
+    inner = "http://example.com/activities/inner"
+    _store(
+        statement(context={"contextActivities": {"parent": [{"id": parent}]}}),
+        statement(
+            obj={
+                "objectType": "SubStatement",
+                "actor": agent(),
+                "verb": {"id": "http://adlnet.gov/expapi/verbs/attempted"},
+                "object": _activity({"name": {"en-US": "Inner"}}, inner),
+            }
+        ),
+    )
+    assert _get(client, "/xapi/activities", {"activityId": parent}, reader, version).json() == {
+        "objectType": "Activity",
+        "id": parent,
+    }
+    inner_activity = _get(client, "/xapi/activities", {"activityId": inner}, reader, version).json()
+    assert inner_activity["definition"] == {"name": {"en-US": "Inner"}}
+
+
+def test_unknown_activity_is_404(client: Client, reader: str, version: str):
+    response = _get(client, "/xapi/activities", {"activityId": "http://example.com/never"}, reader, version)
+    assert response.status_code == 404
+
+
+def test_activity_definitions_merge_is_bulk_whatever_the_batch_size(db: Any):
+    """One read plus one bulk insert and one bulk update per batch, for 1 or 60 activities."""
+    client = LrsClientFactory()
+
+    def counted(count: int, offset: int) -> int:
+        statements_store(
+            statements=[
+                statement(obj=_activity({"name": {"en-US": f"A{n}"}}, f"http://example.com/a/{n}"))
+                for n in range(offset, offset + count)
+            ],
+            version="1.0.3",
+            client=client,
+        )
+        rows = list(Statement.objects.order_by("-seq")[:count])
+        # Half the activities are new, half already known: both the insert and the update happen.
+        for row in rows[: count // 2 or 1]:
+            row.exact["object"]["definition"]["name"]["de"] = "neu"
+        with CaptureQueriesContext(connection) as queries:
+            activity_definitions_merge(rows=rows)
+        return len(queries)
+
+    assert counted(1, 0) <= 4
+    assert counted(60, 100) <= 4
+
+
+# --- agents ------------------------------------------------------------------------------------
+
+
+def test_agents_resource_returns_a_person_with_the_ifi_and_names_seen(
+    client: Client, reader: str, version: str
+):
+    """Communication 2.4.s2/s5: a Person object, each property an array."""
+    _store(statement(actor=agent(name="Ann")), statement(actor=agent(name="Ann B.")))
+    response = _get(
+        client, "/xapi/agents", {"agent": json.dumps({"mbox": "mailto:ann@example.com"})}, reader, version
+    )
+    assert response.status_code == 200
+    person = response.json()
+    assert person["objectType"] == "Person"
+    assert person["mbox"] == ["mailto:ann@example.com"]
+    assert sorted(person["name"]) == ["Ann", "Ann B."]
+    assert set(person) <= {"objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"}
+
+
+def test_agents_resource_for_an_unknown_agent_returns_what_was_asked(
+    client: Client, reader: str, version: str
+):
+    """Communication 2.4.s3.b3: with no other information, a Person with the requested Agent's data."""
+    account = {"homePage": "https://lms.example.com", "name": "u-1"}
+    response = _get(
+        client, "/xapi/agents", {"agent": json.dumps({"account": account, "name": "U"})}, reader, version
+    )
+    assert response.json() == {"objectType": "Person", "name": ["U"], "account": [account]}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "agent"),
+        ({"agent": "{"}, "agent"),
+        ({"agent": json.dumps({"objectType": "Group", "mbox": "mailto:g@example.com"})}, "agent.objectType"),
+        ({"agent": json.dumps({"mbox": "mailto:a@example.com", "openid": "http://a.example.com"})}, "agent"),
+        ({"agent": json.dumps({"mbox": "mailto:a@example.com"}), "extra": "1"}, "extra"),
+    ],
+)
+def test_agents_resource_bad_agent_is_400(
+    client: Client, reader: str, version: str, params: dict, field: str
+):
+    """Communication 2.4.s2: the agent parameter is an Agent with a single identifier, not a Group."""
+    response = _get(client, "/xapi/agents", params, reader, version)
+    assert response.status_code == 400
+    assert response.json()["field"].startswith(field)
+
+
+@pytest.mark.parametrize("params", [{}, {"activityId": "no scheme"}, {"activityId": COURSE, "x": "1"}])
+def test_activities_resource_bad_parameters_are_400(client: Client, reader: str, version: str, params: dict):
+    assert _get(client, "/xapi/activities", params, reader, version).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/xapi/activities", "/xapi/agents"])
+def test_activities_and_agents_need_a_read_scope(client: Client, db: Any, version: str, path: str):
+    """Communication 2.4.s3.b1/b2: insufficiently privileged requests → 403."""
+    key = LrsClientFactory(scopes=["statements/write"]).key
+    params = {"activityId": COURSE} if path.endswith("activities") else {"agent": json.dumps(agent())}
+    assert _get(client, path, params, key, version).status_code == 403
+    assert client.get(path, params, HTTP_X_EXPERIENCE_API_VERSION=version).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/xapi/activities", "/xapi/agents"])
+def test_activities_and_agents_are_read_only(client: Client, reader: str, version: str, path: str):
+    response = client.put(path, HTTP_AUTHORIZATION=basic_auth(reader), HTTP_X_EXPERIENCE_API_VERSION=version)
+    assert response.status_code == 405
