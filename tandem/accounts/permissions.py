@@ -18,6 +18,8 @@ class Capability(StrEnum):
     VIEW_SYSTEM = "view_system"  # security and platform facts for IT review
     MANAGE_USERS = "manage_users"  # accounts, role grants, links to HR records
     VIEW_LEARNING_DATA = "view_learning_data"  # learning records and xAPI data quality (L&D only)
+    MANAGE_LRS_CLIENTS = "manage_lrs_clients"  # xAPI credentials for LMSs and content (L&D admins)
+    VIEW_PROGRAMS = "view_programs"  # programs and their impact (stakeholders: programs with people in scope)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -29,10 +31,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_INITIATIVES,
             Capability.VIEW_METRICS,
             Capability.VIEW_LEARNING_DATA,
+            Capability.VIEW_PROGRAMS,
         }
     ),
     Role.STAKEHOLDER: frozenset(
-        {Capability.VIEW_PEOPLE, Capability.VIEW_ORG, Capability.VIEW_INITIATIVES, Capability.VIEW_METRICS}
+        {
+            Capability.VIEW_PEOPLE,
+            Capability.VIEW_ORG,
+            Capability.VIEW_INITIATIVES,
+            Capability.VIEW_METRICS,
+            Capability.VIEW_PROGRAMS,
+        }
     ),
     Role.MANAGER: frozenset(
         {Capability.VIEW_PEOPLE, Capability.VIEW_ORG, Capability.VIEW_INITIATIVES, Capability.VIEW_METRICS}

@@ -232,3 +232,132 @@ def bar_chart_svg(
         alt.Chart(alt.Data(values=rows)).mark_bar().encode(**encoding).properties(width=width, height=height)
     )
     return _render(spec=_config(chart=chart).to_dict(), description=description)
+
+
+@dataclass(frozen=True)
+class XYPoint:
+    """A point on a numeric x axis, with an optional interval (drawn as an error bar)."""
+
+    x: float
+    y: float
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class XYSeries:
+    name: str
+    points: Sequence[XYPoint]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A dashed reference line across the chart: horizontal (axis "y") or vertical (axis "x")."""
+
+    label: str
+    value: float
+    axis: str = "y"
+
+
+def xy_chart_svg(
+    *,
+    series: Sequence[XYSeries],
+    x_title: str = "",
+    y_title: str = "",
+    markers: Sequence[Marker] = (),
+    width: int = 560,
+    height: int = 240,
+    x_format: str = "",
+    y_format: str = "",
+    description: str = "Chart",
+    empty_message: str = "No data to chart yet.",
+) -> SafeString:
+    """Lines over a numeric x axis (event time, group size, effect) with optional error bars and markers.
+
+    The Vega-Lite spec is written as a plain dict (no Altair validation): a page draws several of these.
+    """
+    rows = [
+        {"x": p.x, "y": p.y, "low": p.low, "high": p.high, "series": line.name}
+        for line in series
+        for p in line.points
+    ]
+    if not rows:
+        return _empty(message=empty_message)
+    names = [line.name for line in series]
+    colour = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": names, "range": PALETTE[: len(names)] or PALETTE},
+        "legend": {"orient": "bottom", "labelLimit": 260} if len(names) > 1 else None,
+    }
+    x_axis: dict[str, Any] = {"grid": False, **({"format": x_format} if x_format else {})}
+    y_axis: dict[str, Any] = {"format": y_format} if y_format else {}
+
+    def x(field: str = "x") -> dict[str, Any]:
+        return {"field": field, "type": "quantitative", "title": x_title or None, "axis": x_axis}
+
+    def y(field: str = "y") -> dict[str, Any]:
+        return {
+            "field": field,
+            "type": "quantitative",
+            "title": y_title or None,
+            "scale": {"zero": False},
+            "axis": y_axis,
+        }
+
+    layers: list[dict[str, Any]] = []
+    if any(p.low is not None and p.high is not None for line in series for p in line.points):
+        layers.append(
+            {
+                "transform": [{"filter": "isValid(datum.low) && isValid(datum.high)"}],
+                "mark": {"type": "rule", "strokeWidth": 1.5, "opacity": 0.55},
+                "encoding": {"x": x(), "y": y("low"), "y2": {"field": "high"}, "color": colour},
+            }
+        )
+    layers.append(
+        {
+            "mark": {"type": "line", "point": {"size": 30}, "strokeWidth": 2},
+            "encoding": {"x": x(), "y": y(), "color": colour},
+        }
+    )
+    for m in markers:
+        data = {"values": [{"value": m.value, "label": m.label}]}
+        position = x("value") if m.axis == "x" else y("value")
+        layers.append(
+            {
+                "data": data,
+                "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 1.2, "color": "#64748b"},
+                "encoding": {m.axis: position},
+            }
+        )
+        text: dict[str, Any] = (
+            {"y": position, "x": {"value": width}, "text": {"field": "label"}}
+            if m.axis == "y"
+            else {"x": position, "y": {"value": 2}, "text": {"field": "label"}}
+        )
+        layers.append(
+            {
+                "data": data,
+                "mark": {
+                    "type": "text",
+                    "fontSize": 11,
+                    "color": "#475569",
+                    **(
+                        {"align": "right", "baseline": "bottom", "dy": -2}
+                        if m.axis == "y"
+                        else {"align": "left", "baseline": "top", "dx": 3}
+                    ),
+                },
+                "encoding": text,
+            }
+        )
+    spec: dict[str, Any] = {
+        "width": width,
+        "height": height,
+        "background": "transparent",
+        "config": {"font": FONT, "view": {"stroke": None}},
+        "data": {"values": rows},
+        "layer": layers,
+    }
+    return _render(spec=spec, description=description)

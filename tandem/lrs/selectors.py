@@ -13,7 +13,7 @@ from django.core import signing
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from tandem.lrs.models import Attachment, Statement, StatementCounter, StatementRelation
+from tandem.lrs.models import Attachment, LrsClient, Statement, StatementCounter, StatementRelation
 from tandem.lrs.multipart import AttachmentPart
 from tandem.lrs.records import (
     MAX_LIMIT,
@@ -223,3 +223,8 @@ def statement_attachments(*, statements: Sequence[Mapping[str, Any]]) -> list[At
     rows = Attachment.objects.filter(sha2__in=list(hashes)).values_list("sha2", "content_type", "content")
     found = {sha2: AttachmentPart(sha2=sha2, content_type=ct, content=bytes(data)) for sha2, ct, data in rows}
     return [found[sha2] for sha2 in hashes if sha2 in found]
+
+
+def lrs_client_list() -> list[LrsClient]:
+    """Every LRS credential, newest first (the secret hash never leaves this app's services)."""
+    return list(LrsClient.objects.defer("secret_hash").order_by("-created_at"))

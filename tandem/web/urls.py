@@ -10,6 +10,8 @@ urlpatterns = [
     path("org/", include("tandem.web.views.org")),
     path("initiatives/", include("tandem.web.views.initiatives")),
     path("metrics/", include("tandem.web.views.metrics")),
+    path("programs/", include("tandem.web.views.programs")),
+    path("learning/clients/", include("tandem.web.views.lrs_clients")),
     path("learning/", include("tandem.web.views.lrs")),
     path("imports/", include("tandem.web.views.imports")),
     path("audit/", include("tandem.web.views.audit")),

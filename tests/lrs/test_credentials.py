@@ -103,3 +103,25 @@ def test_lrs_basic_key_with_nul_character_is_401_not_500(client):
         "/xapi/statements", HTTP_AUTHORIZATION=f"Basic {token}", HTTP_X_EXPERIENCE_API_VERSION="1.0.3"
     )
     assert response.status_code == 401
+
+
+def test_lrs_verified_secret_is_remembered_but_rotation_and_revocation_apply_at_once():
+    import base64
+
+    from tandem.lrs import auth
+
+    def header(key: str, secret: str) -> str:
+        return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+    _client, credentials = lrs_client_create(name="lms", scopes=["all"])
+    good = header(credentials.key, credentials.secret)
+    assert lrs_client_authenticate(authorization=good) is not None
+    assert auth._recently_verified(
+        auth._verified_digest(credentials.key, credentials.secret, LrsClient.objects.get().secret_hash)
+    )
+    assert lrs_client_authenticate(authorization=header(credentials.key, "wrong")) is None
+    rotated = lrs_client_rotate(key=credentials.key)
+    assert lrs_client_authenticate(authorization=good) is None  # the old secret's hash is gone
+    assert lrs_client_authenticate(authorization=header(rotated.key, rotated.secret)) is not None
+    lrs_client_revoke(key=credentials.key)
+    assert lrs_client_authenticate(authorization=header(rotated.key, rotated.secret)) is None

@@ -2,7 +2,7 @@
 
 Written from the capability table in tandem/accounts/permissions.py:
   ld_admin: everything · ld_team, stakeholder, manager: people, org, initiatives, metrics (ld_team also
-  learning data) ·
+  learning data; ld_team and stakeholder also programs, a stakeholder those with participants in scope) ·
   learner: people (self only), initiatives · it_reviewer: system · anonymous: login redirect (pages), 401 (API).
 Scope decides the rest: out-of-scope records are 403 on pages and 404 in the API (which does not
 confirm what it hides). Org unit pages follow stakeholder scope (org units); a manager's scope is a set
@@ -21,6 +21,7 @@ from django.urls import reverse
 from tandem.accounts.models import Role
 from tandem.initiatives.models import Initiative, InitiativeMetric
 from tests.factories import MetricDefinitionFactory, MetricObservationFactory, OrgUnitFactory, PersonFactory
+from tests.impact.factories import CohortFactory, ParticipantFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +42,13 @@ MATRIX = [
     ("initiative", "/initiatives/onboarding/", [OK, OK, OK, OK, OK, DENIED, LOGIN]),
     ("metrics", "/metrics/", [OK, OK, OK, OK, DENIED, DENIED, LOGIN]),
     ("metric", "/metrics/nps/", [OK, OK, OK, OK, DENIED, DENIED, LOGIN]),
+    ("programs", "/programs/", [OK, OK, OK, DENIED, DENIED, DENIED, LOGIN]),
+    ("program in scope", "/programs/coaching/", [OK, OK, OK, DENIED, DENIED, DENIED, LOGIN]),
+    ("program out of scope", "/programs/support-desk/", [OK, OK, DENIED, DENIED, DENIED, DENIED, LOGIN]),
+    ("program headline", "/programs/coaching/headline/", [OK, OK, OK, DENIED, DENIED, DENIED, LOGIN]),
     ("learning data", "/learning/", [OK, OK, DENIED, DENIED, DENIED, DENIED, LOGIN]),
     ("learning data quality", "/learning/data-quality/", [OK, OK, DENIED, DENIED, DENIED, DENIED, LOGIN]),
+    ("lrs credentials", "/learning/clients/", [OK, DENIED, DENIED, DENIED, DENIED, DENIED, LOGIN]),
     ("imports", "/imports/", [OK, DENIED, DENIED, DENIED, DENIED, DENIED, LOGIN]),
     ("audit", "/audit/", [OK, DENIED, DENIED, DENIED, DENIED, DENIED, LOGIN]),
     ("system", "/system/", [OK, DENIED, DENIED, DENIED, DENIED, OK, LOGIN]),
@@ -73,7 +79,10 @@ def company(make_user):
     support = OrgUnitFactory(code="SUPPORT", name="Support", parent=co)
     maria = PersonFactory(employee_id="M1", first_name="Maria", org_unit=sales)
     paul = PersonFactory(employee_id="P1", first_name="Paul", org_unit=north, manager=maria)
-    PersonFactory(employee_id="Q1", first_name="Quinn", org_unit=support)
+    quinn = PersonFactory(employee_id="Q1", first_name="Quinn", org_unit=support)
+    # Programs: one with Paul (in the stakeholder's scope), one with Quinn only (out of it).
+    for code, person in (("coaching", paul), ("support-desk", quinn)):
+        ParticipantFactory(cohort=CohortFactory(program=ProgramFactory(code=code)), person=person)
     nps = MetricDefinitionFactory(code="nps", name="NPS")
     for unit in (sales, north, support):
         MetricObservationFactory(metric=nps, org_unit=unit, period_start=dt.date(2025, 1, 1), value=40)

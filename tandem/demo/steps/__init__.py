@@ -5,6 +5,7 @@ from tandem.demo.steps import org
 from tandem.demo.steps import people
 from tandem.demo.steps import initiatives
 from tandem.demo.steps import learning
+from tandem.demo.steps import programs
 from tandem.demo.steps import accounts
 
-__all__ = ["accounts", "initiatives", "learning", "org", "people"]
+__all__ = ["accounts", "initiatives", "learning", "org", "people", "programs"]

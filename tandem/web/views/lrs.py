@@ -51,7 +51,7 @@ def _viewer(request: HttpRequest, capability: Capability = Capability.VIEW_LEARN
 
 
 def learning(request: HttpRequest) -> HttpResponse:
-    _viewer(request)
+    viewer = _viewer(request)
     page = Paginator(learning_record_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     names = activity_names(activity_ids={record.activity_id for record in page.object_list})
     since = (today().replace(day=1) - dt.timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
@@ -64,6 +64,7 @@ def learning(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "overview": learning_overview(),
+        "can_manage_clients": viewer.can(Capability.MANAGE_LRS_CLIENTS),
         "chart": chart if any(count for _m, count in months) else None,
         "top": learning_top_activities(),
         "page": page,

@@ -1,0 +1,450 @@
+"""A program's impact on one metric, ready for a page: program_panel -> statistics -> a plain sentence and ROI.
+
+Nothing is cached: every call reads the panel and re-estimates (well under a second on the demo).
+Statistics errors never escape: they come back as a result with `error` set and a message for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from django.conf import settings
+
+from tandem.core.scope import AccessDenied, PersonScope
+from tandem.impact.models import Participant
+from tandem.impact.records import ProgramDetail, ProgramPanel
+from tandem.impact.selectors import program_get, program_panel
+from tandem.impact.stats import (
+    MESSAGES,
+    CostItem,
+    Estimate,
+    MetricWording,
+    StatsError,
+    aggregate,
+    att_gt,
+    describe_effect,
+    did_2x2,
+    monetise,
+    pretrend_test,
+    roi,
+    sensitivity_table,
+)
+from tandem.metrics.models import MetricDefinition
+from tandem.org.selectors import person_scope_filter
+
+Method = Literal["did", "staggered"]
+Comparison = Literal["never", "not_yet"]
+METHODS: tuple[Method, ...] = ("staggered", "did")
+COMPARISONS: tuple[Comparison, ...] = ("never", "not_yet")
+PERIODS_PER_YEAR = 12  # the panel is monthly
+
+
+@dataclass(frozen=True)
+class EventPoint:
+    relative_month: int  # 0 = the month the cohort started
+    estimate: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    label: str  # "Wave 1 (from Mar 2026)" or "Comparison group"
+    start: dt.date | None  # the cohort's first treated month; None for the comparison group
+    people: int
+    points: tuple[tuple[dt.date, float], ...]  # mean per month
+
+
+@dataclass(frozen=True)
+class CohortEffect:
+    start: dt.date  # first treated month
+    people: int
+    effect: Estimate | None  # None when the cohort is too small to report
+
+
+@dataclass(frozen=True)
+class EstimateWarning:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SensitivityCell:
+    effect: float
+    value_per_unit: float
+    roi_percent: float
+
+
+@dataclass(frozen=True)
+class RoiView:
+    costs: float
+    benefits: float
+    net_benefits: float
+    roi_percent: float
+    benefit_cost_ratio: float
+    payback_months: float | None
+    effect_used: float  # conservative CI bound, "better" positive; 0 when the CI includes zero
+    value_per_unit: float
+    people: int
+    periods_per_year: int
+    break_even_effect: float | None  # effect per person and month at which benefits equal costs
+    sensitivity: tuple[SensitivityCell, ...]
+
+
+@dataclass(frozen=True)
+class ImpactEstimate:
+    program_id: int
+    metric_code: str
+    metric_name: str
+    unit: str
+    decimals: int
+    higher_is_better: bool
+    method: Method
+    comparison: Comparison
+    status: str  # ok | not_distinguishable | unreliable_pretrend | too_small | error
+    sentence: str
+    favourable: bool | None
+    overall: Estimate | None  # None when too small or on error
+    event_study: tuple[EventPoint, ...]
+    pretrend_p_value: float | None
+    trends: tuple[TrendLine, ...]
+    cohorts: tuple[CohortEffect, ...]
+    n_treated: int  # people in the estimate (observed every month)
+    n_comparison: int  # smallest comparison group any post-program comparison used
+    n_dropped: int  # people left out because a month was missing
+    months: tuple[dt.date, ...]
+    warnings: tuple[EstimateWarning, ...]
+    roi: RoiView | None
+    error: str | None = None
+
+    @property
+    def has_figure(self) -> bool:
+        return self.overall is not None
+
+
+def programs_visible_ids(*, scope: PersonScope) -> set[int] | None:
+    """Programs with a participant the viewer may see (None: every program). One query."""
+    if scope.everyone:
+        return None
+    return set(
+        Participant.objects.filter(person_scope_filter(scope, prefix="person__"))
+        .order_by()
+        .values_list("program_id", flat=True)
+        .distinct()
+    )
+
+
+def program_require_visible(*, scope: PersonScope, program_id: int) -> None:
+    visible = programs_visible_ids(scope=scope)
+    if visible is not None and program_id not in visible:
+        raise AccessDenied("None of this program's participants is in your scope")
+
+
+def _wording(metric: MetricDefinition) -> MetricWording:
+    higher = metric.direction == MetricDefinition.Direction.UP
+    if metric.unit.strip() == "%":
+        return MetricWording(
+            verb="had",
+            unit=f"percentage points of {metric.name.lower()}",
+            less_word="fewer",
+            higher_is_better=higher,
+            decimals=max(1, metric.decimals),
+        )
+    unit = metric.unit.strip() or "units"
+    countable = unit.lower() not in {"eur", "usd", "gbp", "hours", "minutes", "days", "points"}
+    return MetricWording(
+        verb="had",
+        unit=f"{unit} per month",
+        less_word="fewer" if countable else "less",
+        higher_is_better=higher,
+        decimals=max(1, metric.decimals),
+    )
+
+
+def _phrases(comparison: Comparison) -> tuple[str, str]:
+    subject = "People who took the program"
+    if comparison == "not_yet":
+        return subject, "colleagues who had not started it yet"
+    return subject, "comparable colleagues who did not take it"
+
+
+def _trends(panel: ProgramPanel, minimum: int) -> tuple[TrendLine, ...]:
+    sums: dict[tuple[dt.date | None, dt.date], list[float]] = defaultdict(list)
+    people: dict[dt.date | None, set[int]] = defaultdict(set)
+    for person, period, value, first in zip(
+        panel.person_id, panel.period, panel.outcome, panel.first_treated, strict=True
+    ):
+        sums[(first, period)].append(value)
+        people[first].add(person)
+    groups: list[dt.date | None] = [*sorted(g for g in people if g is not None)]
+    if None in people:
+        groups.append(None)
+    lines = []
+    for number, group in enumerate(groups, start=1):
+        if len(people[group]) < minimum:
+            continue  # a mean of a handful of people is nearly an individual value
+        label = f"Wave {number} (from {group:%b %Y})" if group is not None else "Comparison group"
+        points = tuple(
+            (month, sum(sums[(group, month)]) / len(sums[(group, month)]))
+            for month in panel.months
+            if sums.get((group, month))
+        )
+        lines.append(TrendLine(label=label, start=group, people=len(people[group]), points=points))
+    return tuple(lines)
+
+
+def _roi(
+    *, detail: ProgramDetail, metric_code: str, effect: Estimate, higher_is_better: bool
+) -> tuple[RoiView | None, list[EstimateWarning]]:
+    link = next((m for m in detail.metrics if m.metric_code == metric_code), None)
+    if link is None or link.value_per_unit is None:
+        return None, [
+            EstimateWarning("no_value", "No money value per unit is set for this metric, so no ROI.")
+        ]
+    costs = [CostItem(name=c.description or c.kind_label, amount=float(c.total)) for c in detail.costs]
+    total = float(detail.total_cost)
+    if total <= 0:
+        return None, [EstimateWarning("no_costs", "No costs are recorded for this program, so no ROI.")]
+    value = float(link.value_per_unit)
+    people = detail.summary.participants
+    benefit = monetise(
+        effect=effect,
+        value_per_unit=value,
+        units=people,
+        periods_per_year=PERIODS_PER_YEAR,
+        higher_is_better=higher_is_better,
+    )
+    result = roi(benefits=benefit.amount, costs=costs)
+    better = effect.estimate if higher_is_better else -effect.estimate
+    low, high = sorted(b if higher_is_better else -b for b in (effect.ci_low, effect.ci_high))
+    effects = sorted({round(x, 6) for x in (0.0, benefit.effect_used, low, better, high)})
+    values = sorted({value * 0.5, value, value * 1.5})
+    grid = sensitivity_table(
+        effects=effects, values_per_unit=values, units=people, periods_per_year=PERIODS_PER_YEAR, costs=costs
+    )
+    per_effect_unit = value * people * PERIODS_PER_YEAR
+    return (
+        RoiView(
+            costs=result.costs,
+            benefits=result.benefits,
+            net_benefits=result.net_benefits,
+            roi_percent=result.roi_percent,
+            benefit_cost_ratio=result.benefit_cost_ratio,
+            payback_months=result.payback_months,
+            effect_used=benefit.effect_used,
+            value_per_unit=value,
+            people=people,
+            periods_per_year=PERIODS_PER_YEAR,
+            break_even_effect=total / per_effect_unit if per_effect_unit > 0 else None,
+            sensitivity=tuple(
+                SensitivityCell(effect=r.effect, value_per_unit=r.value_per_unit, roi_percent=r.roi_percent)
+                for r in grid
+            ),
+        ),
+        [],
+    )
+
+
+def program_impact_estimate(
+    *,
+    program_id: int,
+    metric_code: str,
+    method: Method = "staggered",
+    comparison: Comparison = "never",
+    detail: ProgramDetail | None = None,
+) -> ImpactEstimate:
+    """Estimate the program's effect on a person-grain metric (Callaway–Sant'Anna or a 2x2 DiD).
+
+    The event study and the pre-trend test always come from Callaway–Sant'Anna with the chosen comparison;
+    with method="did" the headline figure is the 2x2 DiD of participants against the comparison group.
+    Groups smaller than settings.TANDEM_MIN_GROUP_SIZE get no figure. Pass `detail` (program_get) to save
+    its queries when the caller has it already.
+    """
+    if method not in METHODS or comparison not in COMPARISONS:
+        raise ValueError(f"Unknown method {method!r} or comparison {comparison!r}")
+    metric = MetricDefinition.objects.filter(code=metric_code).first()
+    if metric is None:
+        raise AccessDenied(f"No metric {metric_code}")
+    minimum = int(settings.TANDEM_MIN_GROUP_SIZE)
+    wording = _wording(metric)
+    subject, compared = _phrases(comparison)
+    higher = wording.higher_is_better
+    warnings: list[EstimateWarning] = []
+
+    def result(**values: object) -> ImpactEstimate:
+        base: dict[str, object] = {
+            "program_id": program_id,
+            "metric_code": metric.code,
+            "metric_name": metric.name,
+            "unit": metric.unit,
+            "decimals": wording.decimals,
+            "higher_is_better": higher,
+            "method": method,
+            "comparison": comparison,
+            "favourable": None,
+            "overall": None,
+            "event_study": (),
+            "pretrend_p_value": None,
+            "trends": (),
+            "cohorts": (),
+            "n_treated": 0,
+            "n_comparison": 0,
+            "n_dropped": 0,
+            "months": (),
+            "warnings": tuple(warnings),
+            "roi": None,
+        }
+        base.update(values)
+        return ImpactEstimate(**base)  # type: ignore[arg-type]
+
+    full = program_panel(program_id=program_id, metric_code=metric.code)
+    if full.period:
+        # The default window opens 12 months before the first start; begin where the values begin.
+        first_seen, last_seen = min(full.period), max(full.period)
+        full = replace(full, months=tuple(m for m in full.months if first_seen <= m <= last_seen))
+    panel = full.balanced()
+    dropped = (full.treated_people + full.comparison_people) - (
+        panel.treated_people + panel.comparison_people
+    )
+    if dropped:
+        warnings.append(
+            EstimateWarning(
+                "dropped",
+                f"{dropped} people were left out because they have no value for some month "
+                "(joined, left or were away during the period).",
+            )
+        )
+    trends = _trends(panel, minimum)
+    try:
+        data = panel.staggered_data()
+        staggered = att_gt(
+            data=data, control_group="never_treated" if comparison == "never" else "not_yet_treated"
+        )
+        post_cells = [c for c in staggered.cells if c.event_time >= 0]
+        n_treated = panel.treated_people
+        n_control = (
+            panel.comparison_people if method == "did" else min((c.n_control for c in post_cells), default=0)
+        )
+        too_small = min(n_treated, n_control) < minimum
+        if too_small:
+            summary = describe_effect(
+                effect=Estimate(0.0, 0.0, 0.0, 0.0, 1.0),
+                wording=wording,
+                subject=subject,
+                comparison=compared,
+                n_treated=n_treated,
+                n_control=n_control,
+                min_group_size=minimum,
+            )
+            warnings.append(EstimateWarning("too_small", summary.sentence))
+            return result(
+                status="too_small",
+                sentence=summary.sentence,
+                n_treated=n_treated,
+                n_comparison=n_control,
+                n_dropped=dropped,
+                months=panel.months,
+                trends=trends,
+                warnings=tuple(warnings),
+            )
+        dynamic = aggregate(result=staggered, kind="dynamic")
+        by_group = aggregate(result=staggered, kind="group")
+        test = pretrend_test(result=staggered)
+        if method == "did":
+            overall = did_2x2(data=panel.did_data()).effect
+        else:
+            overall = aggregate(result=staggered, kind="simple").overall
+    except StatsError as error:
+        message = MESSAGES.get(error.code, error.message)
+        warnings.append(EstimateWarning(error.code, message))
+        return result(
+            status="error",
+            sentence=f"No estimate yet: {message}",
+            n_treated=panel.treated_people,
+            n_comparison=panel.comparison_people,
+            n_dropped=dropped,
+            months=panel.months,
+            trends=trends,
+            warnings=tuple(warnings),
+            error=message,
+        )
+    for code in staggered.warnings:
+        if code != "skipped_empty_cell":
+            warnings.append(EstimateWarning(code, MESSAGES[code]))
+    pretrend_p = test.p_value if test is not None else None
+    summary = describe_effect(
+        effect=overall,
+        wording=wording,
+        subject=subject,
+        comparison=compared,
+        n_treated=n_treated,
+        n_control=n_control,
+        pretrend_p_value=pretrend_p,
+        min_group_size=minimum,
+    )
+    if pretrend_p is not None and pretrend_p < 0.05:
+        warnings.append(
+            EstimateWarning(
+                "pretrend",
+                f"Before the program the groups were already drifting apart (pre-trend test p = {pretrend_p:.3f}), "
+                "so the comparison group may not show what would have happened without the program.",
+            )
+        )
+    if overall.ci_includes_zero:
+        warnings.append(
+            EstimateWarning(
+                "ci_includes_zero",
+                "The 95% confidence interval includes zero: the data are consistent with no effect.",
+            )
+        )
+    index = {month: i for i, month in enumerate(panel.months)}
+    cohort_people: dict[dt.date, int] = defaultdict(int)
+    seen: set[int] = set()
+    for person, first in zip(panel.person_id, panel.first_treated, strict=True):
+        if first is not None and person not in seen:
+            seen.add(person)
+            cohort_people[first] += 1
+    by_start = {panel.months[int(label)]: est for label, est in by_group.by}
+    cohorts = tuple(
+        CohortEffect(
+            start=start,
+            people=n,
+            effect=by_start.get(start) if n >= minimum else None,
+        )
+        for start, n in sorted(cohort_people.items())
+        if start in index
+    )
+    detail = detail or program_get(program_id=program_id)
+    roi_view, roi_warnings = _roi(
+        detail=detail, metric_code=metric.code, effect=overall, higher_is_better=higher
+    )
+    warnings.extend(roi_warnings)
+    return result(
+        status=summary.status,
+        sentence=summary.sentence,
+        favourable=summary.favourable,
+        overall=overall,
+        event_study=tuple(
+            EventPoint(relative_month=int(e), estimate=est.estimate, ci_low=est.ci_low, ci_high=est.ci_high)
+            for e, est in dynamic.by
+            if math.isfinite(est.se)
+        ),
+        pretrend_p_value=pretrend_p,
+        trends=trends,
+        cohorts=cohorts,
+        n_treated=n_treated,
+        n_comparison=n_control,
+        n_dropped=dropped,
+        months=panel.months,
+        warnings=tuple(warnings),
+        roi=roi_view,
+    )
+
+
+def primary_metric_code(*, detail: ProgramDetail) -> str | None:
+    metric = detail.primary_metric
+    return metric.metric_code if metric is not None else None
