@@ -739,21 +739,10 @@ def _cohort_participant_ids(cohort: Cohort) -> dict[int, int]:
     )
 
 
-@transaction.atomic
-def comparison_group_randomise(
-    *,
-    actor_id: int | None,
-    cohort_id: int,
-    ratio: float = 1.0,
-    seed: int | None = None,
-    rule: SelectionRule | None = None,
-    employee_ids: list[str] | None = None,
-) -> ComparisonGroup:
-    """Draw non-participants at random, `ratio` per participant within each org unit (as of the cohort
-    start), so the comparison group has the participants' mix of units. Same seed, same draw."""
-    cohort = _cohort(cohort_id)
-    if not (math.isfinite(ratio) and ratio > 0):
-        raise DomainError("The ratio must be positive")
+def _comparison_candidates(
+    *, cohort: Cohort, rule: SelectionRule | None, employee_ids: list[str] | None
+) -> tuple[dict[int, int], list[int]]:
+    """The cohort's participants (person id -> participant id) and the people who may be compared with them (as of the cohort start)."""
     treated = _cohort_participant_ids(cohort)
     if not treated:
         raise DomainError(f"Cohort {cohort.name} has no participants yet")
@@ -770,6 +759,25 @@ def comparison_group_randomise(
         employee_ids=employee_ids,
         exclude=set(participants) | (comparison - own),
     )
+    return treated, pool
+
+
+@transaction.atomic
+def comparison_group_randomise(
+    *,
+    actor_id: int | None,
+    cohort_id: int,
+    ratio: float = 1.0,
+    seed: int | None = None,
+    rule: SelectionRule | None = None,
+    employee_ids: list[str] | None = None,
+) -> ComparisonGroup:
+    """Draw non-participants at random, `ratio` per participant within each org unit (as of the cohort
+    start), so the comparison group has the participants' mix of units. Same seed, same draw."""
+    cohort = _cohort(cohort_id)
+    if not (math.isfinite(ratio) and ratio > 0):
+        raise DomainError("The ratio must be positive")
+    treated, pool = _comparison_candidates(cohort=cohort, rule=rule, employee_ids=employee_ids)
     units = _org_units_on([*pool, *treated], cohort.start_date)
     wanted: dict[int, int] = {}
     for person_id in treated:
@@ -1003,21 +1011,7 @@ def comparison_group_match(
             raise DomainError(f"Unknown metric {metric_code!r}")
     else:
         metric_id = _primary_metric_id(cohort.program_id)
-    treated = _cohort_participant_ids(cohort)
-    if not treated:
-        raise DomainError(f"Cohort {cohort.name} has no participants yet")
-    participants, comparison = _program_people(cohort.program_id)
-    own = set(
-        ComparisonMember.objects.filter(
-            group__program_id=cohort.program_id, group__cohort=cohort
-        ).values_list("person_id", flat=True)
-    )
-    pool = _pool(
-        on=cohort.start_date,
-        rule=rule,
-        employee_ids=employee_ids,
-        exclude=set(participants) | (comparison - own),
-    )
+    treated, pool = _comparison_candidates(cohort=cohort, rule=rule, employee_ids=employee_ids)
     if not pool:
         raise DomainError("No candidates to match with")
     data = _covariates(
