@@ -274,20 +274,23 @@ def _manager_cycles(
     return cycles
 
 
-def people_validate(
+def _columns_and_cells(
     *,
+    spec: KindSpec,
     table: Table,
     columns: dict[str, str],
     strict: bool,
     date_format: str,
-    references: PeopleReferences,
-    progress: ProgressCallback | None = None,
-) -> Validated:
-    spec = KINDS["people"]
+    progress: ProgressCallback | None,
+) -> tuple[Validated, dict[str, str], list[tuple[int, dict[str, Any]]] | None]:
+    """Resolve the columns, then convert every cell: (result so far, field -> header shown in errors, rows).
+
+    Rows are None when the columns themselves are wrong (nothing else is worth checking then).
+    """
     found, errors = columns_resolve(spec=spec, headers=table.headers, columns=columns, strict=strict)
     result = Validated(errors=errors, columns={name: table.headers[i] for name, i in found.items()})
     if errors:
-        return result
+        return result, {}, None
     header = {name: result.columns.get(name, name) for name in spec.names}
     converted = _cells_convert(
         spec=spec,
@@ -298,6 +301,29 @@ def people_validate(
         errors=errors,
         progress=progress,
     )
+    return result, header, converted
+
+
+def people_validate(
+    *,
+    table: Table,
+    columns: dict[str, str],
+    strict: bool,
+    date_format: str,
+    references: PeopleReferences,
+    progress: ProgressCallback | None = None,
+) -> Validated:
+    result, header, converted = _columns_and_cells(
+        spec=KINDS["people"],
+        table=table,
+        columns=columns,
+        strict=strict,
+        date_format=date_format,
+        progress=progress,
+    )
+    if converted is None:
+        return result
+    errors = result.errors
     first_row: dict[str, int] = {}
     file_managers: dict[str, str | None] = {}
     manager_rows: list[tuple[int, str, str]] = []
@@ -408,21 +434,17 @@ def metric_observations_validate(
     references: MetricReferences,
     progress: ProgressCallback | None = None,
 ) -> Validated:
-    spec = KINDS["metric_observations"]
-    found, errors = columns_resolve(spec=spec, headers=table.headers, columns=columns, strict=strict)
-    result = Validated(errors=errors, columns={name: table.headers[i] for name, i in found.items()})
-    if errors:
-        return result
-    header = {name: result.columns.get(name, name) for name in spec.names}
-    converted = _cells_convert(
-        spec=spec,
+    result, header, converted = _columns_and_cells(
+        spec=KINDS["metric_observations"],
         table=table,
-        found=found,
-        headers=table.headers,
+        columns=columns,
+        strict=strict,
         date_format=date_format,
-        errors=errors,
         progress=progress,
     )
+    if converted is None:
+        return result
+    errors = result.errors
     seen: dict[tuple[str, str, str, dt.date], int] = {}
     rows: list[ObservationRow] = []
     for number, values in converted:
