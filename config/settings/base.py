@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "tandem.imports",
     "tandem.lrs",
     "tandem.impact",
+    "tandem.surveys",
+    "tandem.reports",
     "tandem.web",
     "tandem.api",
     "tandem.demo",
