@@ -10,8 +10,10 @@ urlpatterns = [
     path("org/", include("tandem.web.views.org")),
     path("initiatives/", include("tandem.web.views.initiatives")),
     path("metrics/", include("tandem.web.views.metrics")),
+    # Reports (exports, case studies: programs/<code>/...; business cases: reports/...) come before the
+    # programs area so its <code>/ pattern does not swallow their paths.
+    path("", include("tandem.web.views.reports")),
     path("programs/", include("tandem.web.views.programs")),
-    path("programs/", include("tandem.web.views.reports")),
     path("surveys/", include("tandem.web.views.surveys")),
     path("s/", include("tandem.web.views.survey_public")),
     path("learning/clients/", include("tandem.web.views.lrs_clients")),
