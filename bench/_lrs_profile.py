@@ -50,13 +50,15 @@ import random  # noqa: E402
 from django.db.models import Max, Min  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
+import tandem.xapi.protocol as protocol  # noqa: E402
 import tandem.xapi.views as views  # noqa: E402
 from tandem.lrs.models import Statement  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from lrs import query_sets  # noqa: E402
 
-views.lrs_client_authenticate = lambda authorization: client
+# The protocol module does the Basic check for every resource: stub it to profile the rest.
+protocol.lrs_client_authenticate = lambda authorization: client
 bounds = Statement.objects.aggregate(lo=Min("stored"), hi=Max("stored"))
 rng = random.Random(3)
 since = [
@@ -85,6 +87,32 @@ for kind, queries in query_sets(60, since).items():
         f"GET view without the auth check, {kind}: p50 {times[len(times) // 2]:.1f} ms, "
         f"p95 {times[int(len(times) * 0.95) - 1]:.1f} ms ({len(times)} requests, {Statement.objects.count()} statements)"
     )
+# The plans of the statement queries one GET of each kind runs (EXPLAIN on the SQL Django sent).
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+plan_lines = []
+for kind, queries in query_sets(1, since[:1]).items():
+    request = factory.get(
+        f"/xapi/statements?{queries[0]}",
+        HTTP_HOST="127.0.0.1",
+        HTTP_X_EXPERIENCE_API_VERSION="1.0.3",
+        HTTP_AUTHORIZATION=header,
+    )
+    with CaptureQueriesContext(connection) as captured:
+        views.statements(request)
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if not sql.startswith("SELECT") or "lrs_statement" not in sql or "lrs_statementcounter" in sql:
+            continue
+        plan_lines.append(f"plan {kind}: {sql[:160]}…")
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+                plan_lines.extend(f"plan {kind}:   {row[-1]}" for row in cursor.fetchall())
+            else:
+                cursor.execute(f"EXPLAIN {sql}")
+                plan_lines.extend(f"plan {kind}:   {row[0]}" for row in cursor.fetchall())
 out = io.StringIO()
 pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(28)
 print(
@@ -93,4 +121,5 @@ print(
 )
 print(f"lrs_client_authenticate (Basic auth check, per request): {auth_ms:.1f} ms")
 print("\n".join(view_lines))
+print("\n".join(plan_lines))
 print(out.getvalue())

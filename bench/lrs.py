@@ -18,8 +18,9 @@ One run, one machine, the same seeded statements (bench/_lrs_data.py) and the sa
 Measured:
   (a) ingest: --statements statements POSTed in batches of 100 by 1 client, then another --statements by
       4 concurrent clients -> statements/s (from an empty store);
-  (b) then the store is filled to --preload statements with `tandem lrs-import` (chunks of 50,000; same
-      statements for both databases), and filtered GETs (agent, verb, activity, since; limit=100) are timed
+  (b) then the store is filled to --preload statements straight into the database with the LRS's bulk write
+      path (bench/_lrs_preload.py: statements_store_generated, batches of 1,000, chunks of 100,000; same
+      statements for both databases; no HTTP), and filtered GETs (agent, verb, activity, since; limit=100) are timed
       one at a time: p50/p95 over --queries requests each (after 10 warm-up requests each);
   (c) peak RSS (VmHWM) of the gunicorn master + workers, summed (each process's own peak).
 Then a cProfile of statements_store (10 batches of 100, in-process) and of the Basic-auth check.
@@ -63,7 +64,7 @@ import _lrs_data as data  # noqa: E402
 TANDEM = str(Path(sys.executable).parent / "tandem")
 RALPH_PEER = "/work/shared/tools/ralph_peer.sh"
 BATCH = 100
-PRELOAD_CHUNK = 50_000
+PRELOAD_CHUNK = 100_000
 VERSION = "1.0.3"
 FILTERS = ("agent", "verb", "activity", "since")
 
@@ -270,7 +271,7 @@ STATEMENT_COLUMNS = (
     "id", "seq", "exact", "stored", "timestamp", "version", "actor_ifi", "verb_id", "object_activity_id",
     "object_statement_ref", "registration", "voided", "authority_ifi", "client_id", "person_id",
 )  # fmt: skip
-RELATION_COLUMNS = ("statement_id", "kind", "value", "relation")
+RELATION_COLUMNS = ("statement_id", "seq", "kind", "value", "relation")
 
 
 def raw_rows(
@@ -313,7 +314,7 @@ def raw_rows(
             for kind in ("parent", "grouping"):
                 for parent in statement["context"].get("contextActivities", {}).get(kind, []):
                     rels.add(("activity", parent["id"], "context"))
-            relations.extend((sid_v, *rel) for rel in sorted(rels))
+            relations.extend((sid_v, seq, *rel) for rel in sorted(rels))
         batches.append((rows, relations))
     return batches
 
@@ -334,7 +335,7 @@ def raw_sqlite(db_path: Path, batches_1: list, batches_4: list) -> tuple[float, 
     connection.close()
     placeholders_s = ",".join("?" * len(STATEMENT_COLUMNS))
     insert_s = f"INSERT INTO raw_statement ({','.join(STATEMENT_COLUMNS)}) VALUES ({placeholders_s})"  # noqa: S608
-    insert_r = f"INSERT INTO raw_statementrelation ({','.join(RELATION_COLUMNS)}) VALUES (?,?,?,?)"  # noqa: S608
+    insert_r = f"INSERT INTO raw_statementrelation ({','.join(RELATION_COLUMNS)}) VALUES (?,?,?,?,?)"  # noqa: S608
 
     def run(batches: list, clients: int) -> float:
         counter = itertools.count()
@@ -446,7 +447,7 @@ def recreate_postgres_database(url: str) -> None:
 
 
 def bench_tandem(
-    name: str, work: Path, database_url: str | None, ingest: tuple[list, list], preload_files: list[Path],
+    name: str, work: Path, database_url: str | None, ingest: tuple[list, list], preload_chunks: list[tuple[int, int]],
     profile_file: Path, queries: int,
 ) -> dict[str, Any]:  # fmt: skip
     result: dict[str, Any] = {}
@@ -510,21 +511,24 @@ def bench_tandem(
         result["ingest_4"] = len(bodies_4) * BATCH / seconds
         since_points.append(now_text())
         rss_ingest = peak_rss()
-        # The server is stopped during the preload: on SQLite a long lrs-import holds the write lock past the
-        # 10 s busy timeout, the task worker dies with "database is locked" and `tandem serve` shuts down.
+        # The server is stopped during the preload: on SQLite a long write transaction holds the write lock
+        # past the 10 s busy timeout, the task worker dies with "database is locked" and `tandem serve` stops.
         stop()
         stored = (len(bodies_1) + len(bodies_4)) * BATCH
         import_seconds = 0.0
-        for path in preload_files:
-            count = sum(1 for _ in path.open())
-            log(f"{name}: tandem lrs-import {path.name} ({count} statements; {stored} stored so far)")
+        for seed, count in preload_chunks:
+            log(f"{name}: preload {count} statements (seed {seed}; {stored} stored so far)")
             started = time.perf_counter()
-            run("lrs-import", str(path), "--client", key, "--verbosity", "0")
+            out = subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "_lrs_preload.py"), str(count), str(seed), key],
+                env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+            )  # fmt: skip
             import_seconds += time.perf_counter() - started
+            log(f"{name}: {out.stdout.strip()}")
             stored += count
             since_points.append(now_text())
         result["stored"] = stored
-        if preload_files:
+        if preload_chunks:
             result["import_rate"] = (stored - (len(bodies_1) + len(bodies_4)) * BATCH) / import_seconds
         port = start()
         for kind, qs in query_sets(queries, since_points[:-1]).items():
@@ -680,7 +684,7 @@ def render(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
         ),
     )
     row(
-        "preload with `tandem lrs-import` (batches of 500, one transaction per 50,000)",
+        "preload straight into the database (bulk write path, batches of 1,000; incl. process start)",
         lambda k: fmt_rate(get(k, "import_rate")),
     )
     row("**statements stored when queried**", lambda k: f"**{get(k, 'stored'):,}**")
@@ -799,31 +803,28 @@ def main() -> None:
     ingest = tuple(
         [json.dumps(s[i : i + BATCH]).encode() for i in range(0, len(s), BATCH)] for s in ingest_statements
     )
-    preload_files = []
+    preload_chunks: list[tuple[int, int]] = []  # (seed, count) for bench/_lrs_preload.py
     remaining = max(0, args.preload - 2 * n)
-    chunk = 0
     while remaining > 0:
         size = min(PRELOAD_CHUNK, remaining)
-        path = work / f"preload-{chunk:03d}.jsonl"
-        with path.open("w") as f:
-            for statement in data.statements(100 + chunk, size):
-                f.write(json.dumps(statement) + "\n")
-        preload_files.append(path)
+        preload_chunks.append((100 + len(preload_chunks), size))
         remaining -= size
-        chunk += 1
     profile_file = work / "profile.jsonl"
     profile_file.write_text(json.dumps(data.statements(999, 1000)) + "\n")
     results: dict[str, dict[str, Any]] = {}
     if not args.no_ralph:
         results["ralph"] = bench_ralph(work, args.ralph_home, ingest, args.ralph_queries)
+        log(f"ralph: {json.dumps(results['ralph'])}")
     if not args.no_sqlite:
         results["sqlite"] = bench_tandem(
-            "sqlite", work, None, ingest, preload_files, profile_file, args.queries
+            "sqlite", work, None, ingest, preload_chunks, profile_file, args.queries
         )
+        log(f"sqlite: {json.dumps({k: v for k, v in results['sqlite'].items() if k != 'profile'})}")
     if not args.no_postgres:
         results["postgres"] = bench_tandem(
-            "postgres", work, args.database_url, ingest, preload_files, profile_file, args.queries
+            "postgres", work, args.database_url, ingest, preload_chunks, profile_file, args.queries
         )
+        log(f"postgres: {json.dumps({k: v for k, v in results['postgres'].items() if k != 'profile'})}")
     ended = dt.datetime.now(dt.UTC)
     load_after = os.getloadavg()
     table = render(results, {"statements": n})

@@ -16,6 +16,9 @@ Tandem commands:
   serve       serve Tandem (web server and background worker)
   import      import an HRIS people file or a metric observations file
   createadmin create an L&D admin account
+  lrs-credentials  create, revoke, rotate or list xAPI credentials
+  lrs-import       load statements exported from another LRS
+  survey-dispatch  send the survey invitations and reminders that are due
 Any Django management command also works (migrate, shell, dbshell, check, ...).
 Set DATABASE_URL to use PostgreSQL instead of the embedded SQLite database.
 """

@@ -191,6 +191,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 TANDEM_IMPORT_BACKGROUND_ROWS = int(os.environ.get("TANDEM_IMPORT_BACKGROUND_ROWS", "2000"))
 # No group figure is shown for fewer than this many people.
 TANDEM_MIN_GROUP_SIZE = int(os.environ.get("TANDEM_MIN_GROUP_SIZE", "5"))
+# Where people reach Tandem: links in emails (survey invitations) and the IRIs of Tandem's own xAPI
+# activities are built from it.
+TANDEM_BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# While `tandem serve` runs, due survey invitations and reminders are sent this often (seconds; 0: never).
+TANDEM_SURVEY_DISPATCH_SECONDS = int(os.environ.get("TANDEM_SURVEY_DISPATCH_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

@@ -6,14 +6,18 @@ TANDEM_DATA_DIR, DATABASE_URL and DJANGO_SETTINGS_MODULE reach them unchanged.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SETTINGS = "config.settings.local"
 STOP_SECONDS = 15.0
@@ -48,6 +52,39 @@ def serve_commands(*, host: str, port: int, workers: int) -> list[list[str]]:
     ]
     worker = [sys.executable, "-m", "tandem.cli", "db_worker"]
     return [web, worker]
+
+
+@dataclass
+class Periodic:
+    """Runs `action` at most once every `every` seconds when ticked (every <= 0: never)."""
+
+    every: float
+    action: Callable[[], object]
+    next_at: float = 0.0
+
+    def tick(self, now: float) -> bool:
+        if self.every <= 0 or now < self.next_at:
+            return False
+        self.next_at = now + self.every
+        self.action()
+        return True
+
+
+def survey_dispatch_enqueue() -> bool:
+    """Queue one run of the survey dispatch for the task worker (it sends what is due, so queuing too often
+    costs nothing). A failure (e.g. the database is busy) is logged; the next tick tries again."""
+    from django.db import close_old_connections, connection
+
+    from tandem.surveys.services import survey_dispatch_task
+
+    try:
+        if not connection.in_atomic_block:
+            close_old_connections()  # this process lives for days: drop a connection the server has closed
+        survey_dispatch_task.enqueue()
+    except Exception:  # serving must go on; the next tick retries
+        logger.exception("Could not queue the survey dispatch")
+        return False
+    return True
 
 
 def _stop(processes: Sequence[subprocess.Popen[bytes]], *, forced: Callable[[], bool]) -> None:
@@ -87,7 +124,11 @@ def serve(*, host: str, port: int, workers: int, out: Output) -> int:
             processes.append(subprocess.Popen(command, env=env, process_group=0))  # noqa: S603 (our interpreter)
         out.write(f"Tandem is running at http://{host}:{port}/ (press Ctrl-C to stop)\n")
         out.flush()
+        from django.conf import settings
+
+        dispatch = Periodic(every=settings.TANDEM_SURVEY_DISPATCH_SECONDS, action=survey_dispatch_enqueue)
         while not signals_received:
+            dispatch.tick(time.monotonic())
             exited = [
                 (name, process)
                 for name, process in zip(NAMES, processes, strict=True)

@@ -314,3 +314,83 @@ class ProgramPanel:
             post=np.array(post, dtype=np.float64),
             outcome=np.array(self.outcome, dtype=np.float64),
         )
+
+
+def month_ordinal(day: dt.date) -> int:
+    """Months since year 0 (January 2025 -> 24300): consecutive months are consecutive integers."""
+    return day.year * 12 + day.month - 1
+
+
+def ordinal_month(ordinal: int) -> dt.date:
+    return dt.date(ordinal // 12, ordinal % 12 + 1, 1)
+
+
+@dataclass(frozen=True, eq=False)
+class PanelMatrix:
+    """The balanced person × month panel as arrays: what the estimator and the page read (see ProgramPanel).
+
+    `values[i, j]` is person_id[i]'s mean in months[j]; only people observed in every month are rows.
+    months run from the first to the last month with any value in the window. first_treated holds the
+    month ordinal (month_ordinal) containing the person's cohort start, NaN for comparison people.
+    starts: cohort start months of every participant with a value (balanced or not), for "not measurable".
+    """
+
+    metric_code: str
+    months: tuple[dt.date, ...]
+    person_id: np.ndarray  # (n,) int64, ascending
+    first_treated: np.ndarray  # (n,) float64
+    values: np.ndarray  # (n, len(months)) float64
+    observed_treated: int  # participants with at least one value in the window
+    observed_comparison: int
+    starts: frozenset[dt.date]
+
+    @property
+    def treated_people(self) -> int:
+        return int(np.isfinite(self.first_treated).sum())
+
+    @property
+    def comparison_people(self) -> int:
+        return len(self.person_id) - self.treated_people
+
+    @property
+    def n_dropped(self) -> int:
+        return self.observed_treated + self.observed_comparison - len(self.person_id)
+
+    def first_treated_index(self) -> np.ndarray:
+        """Cohort start as a position in months, as ProgramPanel._first_index: 0 when the cohort started
+        before the window (the estimator drops them), +inf when never treated or after the window."""
+        if not self.months:
+            return np.full(len(self.person_id), np.inf)
+        low, high = month_ordinal(self.months[0]), month_ordinal(self.months[-1])
+        g = self.first_treated
+        with np.errstate(invalid="ignore"):
+            index = np.where(np.isnan(g) | (g > high), np.inf, np.maximum(g - low, 0.0))
+        return np.asarray(index, dtype=np.float64)
+
+    def staggered_data(self) -> StaggeredData:
+        n, m = self.values.shape
+        return StaggeredData(
+            unit=np.repeat(self.person_id, m),
+            period=np.tile(np.arange(m, dtype=np.float64), n),
+            outcome=self.values.reshape(-1),
+            first_treated=np.repeat(self.first_treated_index(), m),
+        )
+
+    def did_data(self) -> DidData:
+        """As ProgramPanel.did_data: post from the person's cohort start month, for comparison people from
+        the earliest cohort start."""
+        n, m = self.values.shape
+        g = self.first_treated
+        treated = np.isfinite(g)
+        period = np.arange(m)
+        ordinals = month_ordinal(self.months[0]) + period if m else period
+        first_start = float(np.nanmin(g)) if treated.any() else np.inf
+        start = np.where(treated, g, first_start)
+        post = ordinals[None, :] >= start[:, None]
+        return DidData(
+            unit=np.repeat(self.person_id, m),
+            period=np.tile(period, n),
+            treated=np.repeat(treated.astype(np.float64), m),
+            post=post.reshape(-1).astype(np.float64),
+            outcome=self.values.reshape(-1),
+        )

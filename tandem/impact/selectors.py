@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import sqlite3
 from collections import defaultdict
+from itertools import pairwise
 
-from django.db.models import Count, Q
+import numpy as np
+import pandas as pd
+from django.db import connection
+from django.db.models import Count, Max, Q
 
 from tandem.core.scope import AccessDenied, DomainError, PersonScope
 from tandem.impact.models import (
@@ -27,12 +34,14 @@ from tandem.impact.records import (
     CohortView,
     CostView,
     FeedbackView,
+    PanelMatrix,
     ParticipantView,
     PilotPlanView,
     ProgramDetail,
     ProgramMetricView,
     ProgramPanel,
     ProgramSummary,
+    month_ordinal,
 )
 from tandem.impact.stats import DidDesign, MeansDesign, StatsError, power_curve
 from tandem.metrics.models import MetricDefinition, MetricObservation
@@ -379,4 +388,223 @@ def program_panel(
         org_unit_id=tuple(units.get(p) for p, _ in keys),
         treated_people=len(people & set(treated)),
         comparison_people=len(people & set(comparison)),
+    )
+
+
+# Participants and comparison people of one program (parameters: the program id twice).
+_REFERENCE_PEOPLE = (
+    "SELECT person_id FROM impact_participant WHERE program_id = %s UNION "
+    "SELECT m.person_id FROM impact_comparisonmember m "
+    "JOIN impact_comparisongroup g ON g.id = m.group_id WHERE g.program_id = %s"
+)
+# One column per month: the mean of the person's values in it (NULL when none). Parameters: each month's
+# start and the next month's start, then the metric, the window and the program id twice.
+_MONTH_COLUMN = "AVG(CASE WHEN period_start >= %s AND period_start < %s THEN value END)"
+
+
+def _panel_sql(months: int) -> str:
+    columns = ", ".join([_MONTH_COLUMN] * months)
+    if connection.vendor == "postgresql":
+        # One text for all people (a line each, empty field = no value): one message instead of 110,000
+        # COPY rows through Python. float8 prints its shortest exact form, so values stay bit for bit.
+        return (
+            "SELECT string_agg(line, E'\\n') FROM (SELECT person_id::text || ',' || "  # noqa: S608
+            "array_to_string(ARRAY[" + columns + "]::float8[], ',', '') AS line "
+            "FROM metrics_metricobservation WHERE metric_id = %s AND period_start >= %s "
+            "AND period_start < %s AND person_id IN (" + _REFERENCE_PEOPLE + ") GROUP BY person_id) AS rows"
+        )
+    return (
+        "SELECT person_id, " + columns + " FROM metrics_metricobservation "  # noqa: S608 (constants only)
+        "WHERE metric_id = %s AND period_start >= %s AND period_start < %s "
+        "AND person_id IN (" + _REFERENCE_PEOPLE + ") GROUP BY person_id ORDER BY person_id"
+    )
+
+
+# Off the 1st: any value of the metric dated inside a month of the window rather than on its first day (then
+# a month may hold several values, to be averaged: the pivot above does that). One index seek per month.
+_OFF_FIRST = (
+    "EXISTS (SELECT 1 FROM metrics_metricobservation WHERE metric_id = %s AND period_start > %s "
+    "AND period_start < %s)"
+)
+# Per person: the number of values in the window and their texts in month order, read from the index on
+# (person, metric, period_start, value) alone. SQLite 3.44+ takes ORDER BY inside group_concat; older versions
+# concatenate in scan order, which for this GROUP BY is that index (tests/impact/test_panel.py checks the
+# plan). printf %!.17g keeps every bit of the value. Parameters: metric, window, program id twice.
+_SQLITE_ORDERED = sqlite3.sqlite_version_info >= (3, 44, 0)
+_PANEL_SQLITE = (
+    "SELECT person_id, COUNT(*), group_concat(printf('%%!.17g', value)"
+    + (", ',' ORDER BY period_start) " if _SQLITE_ORDERED else ") ")
+    + "FROM metrics_metricobservation WHERE metric_id = %s AND period_start >= %s AND period_start < %s "
+    "AND person_id IN (" + _REFERENCE_PEOPLE + ") GROUP BY person_id ORDER BY person_id"
+)
+# PostgreSQL: one text line "person,value,...": for everyone with a value every month (float8 prints its
+# shortest exact form), and the ids of the others. One message instead of 110,000 rows through Python.
+# The aggregates read a subquery sorted by month, which the index scan already delivers in that order
+# (PostgreSQL documents this form; ORDER BY inside string_agg sorted each person again, +50%).
+# Parameters: the number of months twice, then as _PANEL_SQLITE.
+_PANEL_POSTGRES = (
+    "SELECT string_agg(person_id::text || ',' || line, E'\\n') FILTER (WHERE n = %s), "  # noqa: S608
+    "array_agg(person_id) FILTER (WHERE n < %s) FROM (SELECT person_id, COUNT(*) AS n, "
+    "string_agg(value::text, ',') AS line FROM (SELECT person_id, value FROM metrics_metricobservation "
+    "WHERE metric_id = %s AND period_start >= %s AND period_start < %s "
+    "AND person_id IN (" + _REFERENCE_PEOPLE + ") ORDER BY person_id, period_start) AS sorted "
+    "GROUP BY person_id) AS per_person"
+)
+
+
+def _partial_rows(*, metric_id: int, months: list[dt.date], people: list[int]) -> np.ndarray:
+    """Grid rows (as _panel_grid) of people with a value in only some months: their few rows one by one."""
+    grid = np.full((len(people), len(months) + 1), np.nan)
+    grid[:, 0] = people
+    if not people:
+        return grid
+    row = {person_id: i for i, person_id in enumerate(people)}
+    column = {month.isoformat()[:7]: j + 1 for j, month in enumerate(months)}
+    # One parameter for any number of people (SQLite caps parameters at 32,766).
+    among = "= ANY(%s)" if connection.vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT person_id, period_start, value FROM metrics_metricobservation "  # noqa: S608
+            "WHERE metric_id = %s AND period_start >= %s AND period_start < %s AND person_id " + among,
+            [
+                metric_id,
+                months[0].isoformat(),
+                _add_months(months[-1], 1).isoformat(),
+                people if connection.vendor == "postgresql" else json.dumps(people),
+            ],
+        )
+        for person_id, period, value in cursor.fetchall():
+            grid[row[person_id], column[str(period)[:7]]] = value
+    return grid
+
+
+def _grid_by_person(*, metric_id: int, program_id: int, months: list[dt.date]) -> np.ndarray | None:
+    """The grid of _panel_grid from one text of values per person: the database only groups the index
+    entries, without a pivot. None when some value is not dated on the 1st of its month."""
+    end = _add_months(months[-1], 1)
+    firsts = [*months, end]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT " + " OR ".join([_OFF_FIRST] * len(months)),
+            [x for low, high in pairwise(firsts) for x in (metric_id, low.isoformat(), high.isoformat())],
+        )
+        if cursor.fetchone()[0]:
+            return None
+        window: list[int | str] = [metric_id, months[0].isoformat(), end.isoformat(), program_id, program_id]
+        if connection.vendor == "postgresql":
+            cursor.execute(_PANEL_POSTGRES, [len(months), len(months), *window])
+            text, partial = cursor.fetchone()
+            partial = sorted(partial or [])
+        else:
+            cursor.execute(_PANEL_SQLITE, window)
+            rows = cursor.fetchall()
+            full = [row for row in rows if row[1] == len(months)]
+            partial = [row[0] for row in rows if row[1] != len(months)]
+            text = "\n".join(f"{row[0]},{row[2]}" for row in full)
+    # One value a month and a value every month: the text is the person's row. pandas' C reader parses
+    # the shortest / 17-digit texts exactly, four times faster than float() per value.
+    complete = (
+        pd.read_csv(io.StringIO(text), header=None, dtype=np.float64, engine="c").to_numpy()
+        if text
+        else np.zeros((0, len(months) + 1))
+    )
+    grid = np.concatenate([complete, _partial_rows(metric_id=metric_id, months=months, people=partial)])
+    return np.asarray(grid[np.argsort(grid[:, 0], kind="stable")], dtype=np.float64)
+
+
+def _panel_grid(*, metric_id: int, program_id: int, months: list[dt.date]) -> np.ndarray:
+    """Rows: person id, then one mean per month (NaN: no value), for the program's people with a value.
+
+    The database groups 2.6 million observations into 110,000 texts (_grid_by_person); only when a month
+    may hold several values does it pivot them to monthly means, returned as one text (PostgreSQL) or
+    float tuples (SQLite).
+    """
+    grid = _grid_by_person(metric_id=metric_id, program_id=program_id, months=months)
+    if grid is not None:
+        return grid
+    bounds = [*months, _add_months(months[-1], 1)]
+    params: list[int | str | dt.date] = [b for pair in pairwise(bounds) for b in pair]
+    params += [metric_id, bounds[0], bounds[-1], program_id, program_id]
+    sql = _panel_sql(len(months))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            text = cursor.fetchone()[0]
+        if not text:
+            return np.zeros((0, len(months) + 1))
+        grid = pd.read_csv(io.StringIO(text), header=None, dtype=np.float64, engine="c").to_numpy()
+        return np.asarray(grid[np.argsort(grid[:, 0], kind="stable")], dtype=np.float64)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [b.isoformat() if isinstance(b, dt.date) else b for b in params])
+        rows = cursor.fetchall()
+    if not rows:
+        return np.zeros((0, len(months) + 1))
+    return np.array(rows, dtype=np.float64)  # None -> nan
+
+
+def program_panel_matrix(*, program_id: int, metric_code: str, months_before: int = 12) -> PanelMatrix:
+    """The balanced panel of program_panel (same window, people and monthly means) as arrays, for speed:
+    10,000 participants and 100,000 comparison people over 24 months in about 0.7 s (PostgreSQL) to 1.3 s
+    (SQLite) on a shared 2-core machine (bench/impact.py), against about 45 s for program_panel.
+
+    The database filters (metric, window, the program's people) and groups one row per person, from the
+    covering index on (person, metric, period_start, value); Python only keeps the people observed in every
+    month. Five queries, one more when someone lacks a month.
+    """
+    metric = MetricDefinition.objects.filter(code=metric_code).first()
+    if metric is None:
+        raise AccessDenied(f"No metric {metric_code}")
+    if metric.grain != MetricDefinition.Grain.PERSON:
+        raise DomainError(f"Metric {metric_code} is not measured per person")
+    treated: dict[int, dt.date] = {
+        person_id: cohort_start
+        for person_id, cohort_start in Participant.objects.filter(program_id=program_id)
+        .order_by()
+        .values_list("person_id", "cohort__start_date")
+    }
+    empty = PanelMatrix(
+        metric_code=metric_code,
+        months=(),
+        person_id=np.zeros(0, np.int64),
+        first_treated=np.zeros(0),
+        values=np.zeros((0, 0)),
+        observed_treated=0,
+        observed_comparison=0,
+        starts=frozenset(),
+    )
+    if not treated:
+        return empty
+    first = _add_months(_month(min(treated.values())), -months_before)
+    last = (
+        MetricObservation.objects.filter(metric=metric, period_start__gte=first)
+        .order_by()
+        .aggregate(last=Max("period_start"))["last"]
+    )
+    if last is None:
+        return empty
+    window: list[dt.date] = [first]
+    while window[-1] < _month(last):
+        window.append(_add_months(window[-1], 1))
+    grid = _panel_grid(metric_id=metric.pk, program_id=program_id, months=window)
+    if not len(grid):
+        return empty
+    people, values = grid[:, 0].astype(np.int64), grid[:, 1:]
+    # Months run from the first to the last month in which any of the program's people has a value.
+    seen = np.flatnonzero(~np.isnan(values).all(axis=0))
+    low, high = int(seen[0]), int(seen[-1])
+    values = values[:, low : high + 1]
+    full_rows = ~np.isnan(values).any(axis=1)
+    kept = people[full_rows]
+    is_treated = np.array([p in treated for p in people.tolist()], dtype=bool)
+    return PanelMatrix(
+        metric_code=metric_code,
+        months=tuple(window[low : high + 1]),
+        person_id=kept,
+        first_treated=np.array(
+            [month_ordinal(treated[p]) if p in treated else np.nan for p in kept.tolist()], dtype=np.float64
+        ),
+        values=np.ascontiguousarray(values[full_rows]),
+        observed_treated=int(is_treated.sum()),
+        observed_comparison=int((~is_treated).sum()),
+        starts=frozenset(_month(treated[p]) for p in people[is_treated].tolist()),
     )

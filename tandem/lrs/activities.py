@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from tandem.core.bulk import bulk_upsert_rows
 from tandem.lrs.models import ActivityDefinition, Statement
 
 _LANGUAGE_MAPS = ("name", "description")
@@ -79,38 +81,43 @@ def activity_definition_merge(*, old: dict[str, Any], new: dict[str, Any]) -> di
 def activity_definitions_merge(*, rows: Sequence[Statement]) -> None:
     """Fold the activity definitions of newly stored statements into ActivityDefinition.
 
-    One read and at most one bulk insert and one bulk update per batch. Runs inside statements_store's
-    transaction, which holds the statement counter lock, so two batches never merge the same row at once.
-    Every activity seen gets a row (an empty definition when none was sent): /activities then knows it.
+    One read and at most one upsert per batch. Runs inside statements_store's transaction, which holds the
+    statement counter lock, so two batches never merge the same row at once. Every activity seen gets a row
+    (an empty definition when none was sent): /activities then knows it.
     """
-    seen: dict[str, list[tuple[dict[str, Any], dt.datetime]]] = {}
+    seen: dict[str, list[dict[str, Any]]] = {}
+    updated: dict[str, dt.datetime] = {}
     for row in sorted(rows, key=lambda r: r.seq):
         for activity in _statement_activities(row.exact):
             if len(activity["id"].encode()) > MAX_ACTIVITY_ID_BYTES:
                 continue  # cannot be indexed (PostgreSQL B-tree entries hold ~2.7 kB); never truncated
             definition = activity.get("definition")
             entries = seen.setdefault(activity["id"], [])
-            entries.append((definition if isinstance(definition, dict) else {}, row.stored))
+            new = definition if isinstance(definition, dict) else {}
+            # Merging the definition just merged again changes nothing: most batches repeat one per activity.
+            if not entries or entries[-1] != new:
+                entries.append(new)
+            updated[activity["id"]] = max(row.stored, updated.get(activity["id"], row.stored))
     if not seen:
         return
-    existing = ActivityDefinition.objects.in_bulk(list(seen), field_name="activity_id")
-    created: list[ActivityDefinition] = []
-    changed: list[ActivityDefinition] = []
+    existing = dict(
+        ActivityDefinition.objects.filter(activity_id__in=list(seen)).values_list("activity_id", "definition")
+    )
+    changed: list[tuple[str, str, dt.datetime, str]] = []
     for activity_id, entries in seen.items():
         current = existing.get(activity_id)
-        definition = dict(current.definition) if current else {}
-        for new, _stored in entries:
+        definition = dict(current) if isinstance(current, dict) else {}
+        for new in entries:
             definition = activity_definition_merge(old=definition, new=new)
-        updated = max(stored for _new, stored in entries)
-        if current is None:
-            created.append(
-                ActivityDefinition(activity_id=activity_id, definition=definition, updated=updated)
-            )
-        elif definition != current.definition:
-            current.definition = definition
-            current.updated = updated
-            changed.append(current)
-    if created:
-        ActivityDefinition.objects.bulk_create(created)
+        if current is None or definition != current:
+            changed.append((activity_id, json.dumps(definition), updated[activity_id], ""))
     if changed:
-        ActivityDefinition.objects.bulk_update(changed, ["definition", "updated"])
+        # New and changed rows at once; catalog_item_key is kept for rows that exist.
+        bulk_upsert_rows(
+            model=ActivityDefinition,
+            fields=("activity_id", "definition", "updated", "catalog_item_key"),
+            rows=changed,
+            unique_fields=("activity_id",),
+            update_fields=("definition", "updated"),
+            prepared=("definition",),
+        )

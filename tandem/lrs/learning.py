@@ -22,17 +22,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from tandem.lrs.matching import actor_person_ids, statement_rows_link
+from tandem.core.bulk import bulk_upsert_rows
+from tandem.lrs.matching import actor_person_ids
 from tandem.lrs.models import ActivityDefinition, LearningRecord, Statement
 from tandem.lrs.xapi import VOIDED_VERB, XapiValidationError, duration_seconds
 
@@ -44,7 +46,7 @@ FAILED_VERB = f"{ADL}failed"
 # Pairs per OR-ed lookup: keeps each query's parameter count well under SQLite's limit.
 _PAIRS_PER_QUERY = 200
 _UPDATE_FIELDS = [
-    "person",
+    "person_id",
     "first_attempt",
     "last_attempt",
     "attempts",
@@ -56,6 +58,8 @@ _UPDATE_FIELDS = [
     "best_score_raw",
     "total_seconds",
 ]
+
+_WRITE_FIELDS = ["actor_ifi", "activity_id", *_UPDATE_FIELDS]
 
 Pair = tuple[str, str]
 
@@ -184,14 +188,25 @@ def _pairs_q(pairs: Collection[Pair]) -> list[Q]:
 
 
 def _records(pairs: Collection[Pair]) -> dict[Pair, LearningRecord]:
-    """The existing records of the pairs: one query on the (actor_ifi, activity_id) unique index, reading at
-    most the batch's actors × activities and keeping the pairs asked for."""
+    """The existing records of exactly these pairs, by the (actor_ifi, activity_id) unique index.
+
+    An OR of (actor = ? AND activity = ?) terms, _PAIRS_PER_QUERY pairs a query: both databases answer it
+    with one index probe per pair. (Filtering actor IN … AND activity IN … read every record of the batch's
+    actors × activities, ~100 times more rows than asked for.)
+    """
     if not pairs:
         return {}
-    records = LearningRecord.objects.filter(
-        actor_ifi__in={actor for actor, _a in pairs}, activity_id__in={activity for _a, activity in pairs}
-    )
-    return {(r.actor_ifi, r.activity_id): r for r in records if (r.actor_ifi, r.activity_id) in pairs}
+    table = connection.ops.quote_name(LearningRecord._meta.db_table)
+    found: dict[Pair, LearningRecord] = {}
+    ordered = sorted(pairs)
+    for start in range(0, len(ordered), _PAIRS_PER_QUERY):
+        chunk = ordered[start : start + _PAIRS_PER_QUERY]
+        where = " OR ".join(["(actor_ifi = %s AND activity_id = %s)"] * len(chunk))
+        params = [value for pair in chunk for value in pair]
+        # Only the table name and placeholders are interpolated; the pairs go as parameters.
+        for record in LearningRecord.objects.raw(f"SELECT * FROM {table} WHERE {where}", params):  # noqa: S608
+            found[(record.actor_ifi, record.activity_id)] = record
+    return found
 
 
 def _tallies_from_statements(
@@ -235,11 +250,13 @@ def _registrations_seen(
     }
 
 
-def learning_records_update(*, rows: Sequence[Statement]) -> None:
+def learning_records_update(*, rows: Sequence[Statement], people: Mapping[str, int] | None = None) -> None:
     """Bring the records of the pairs in a just-stored batch up to date (called inside statements_store).
 
     Rows arrive in seq order. Voiding statements in the batch mark their targets: those stored earlier are
-    flagged voided only after this runs, so they are excluded here explicitly.
+    flagged voided only after this runs, so they are excluded here explicitly. people maps the batch's
+    actors to person ids (looked up here when not given). New and changed records are written by one
+    upsert (INSERT … ON CONFLICT DO UPDATE) with the values merged here, under the store's lock.
     """
     targets = {
         row.object_statement_ref
@@ -271,7 +288,9 @@ def learning_records_update(*, rows: Sequence[Statement]) -> None:
             .exclude(actor_ifi="")
             .values_list("actor_ifi", "object_activity_id")
         }
-    people = statement_rows_link(rows=rows)
+    if people is None:
+        people = actor_person_ids(actor_ifis={row.actor_ifi for row in rows if row.actor_ifi})
+    people = dict(people)
     pairs = set(increments) | recompute
     if not pairs:
         return
@@ -300,8 +319,7 @@ def learning_records_update(*, rows: Sequence[Statement]) -> None:
     if missing:  # actors only in voided targets
         people |= actor_person_ids(actor_ifis=missing)
 
-    to_create: list[LearningRecord] = []
-    to_update: list[LearningRecord] = []
+    to_write: list[LearningRecord] = []
     to_delete: list[int] = []
     for pair in sorted(pairs):
         record = existing.get(pair)
@@ -320,17 +338,27 @@ def learning_records_update(*, rows: Sequence[Statement]) -> None:
             record = LearningRecord(actor_ifi=pair[0], activity_id=pair[1])
             _apply(record, tally, new_attempts=new_attempts, fresh=True)
             record.person_id = people.get(pair[0])
-            to_create.append(record)
         else:
             _apply(record, tally, new_attempts=new_attempts, fresh=is_fresh)
             record.person_id = people.get(pair[0], record.person_id)
-            to_update.append(record)
+        to_write.append(record)
     if to_delete:
         LearningRecord.objects.filter(pk__in=to_delete).delete()
-    if to_create:
-        LearningRecord.objects.bulk_create(to_create, batch_size=500)
-    if to_update:
-        LearningRecord.objects.bulk_update(to_update, _UPDATE_FIELDS, batch_size=500)
+    _records_write(to_write)
+
+
+def _records_write(records: Sequence[LearningRecord]) -> None:
+    """New and changed records in one INSERT … ON CONFLICT (actor_ifi, activity_id) DO UPDATE.
+
+    Django's bulk_update writes a CASE WHEN per row and field (~1 ms a row); this is one multi-row statement.
+    """
+    bulk_upsert_rows(
+        model=LearningRecord,
+        fields=_WRITE_FIELDS,
+        rows=[[getattr(record, name) for name in _WRITE_FIELDS] for record in records],
+        unique_fields=("actor_ifi", "activity_id"),
+        update_fields=_UPDATE_FIELDS,
+    )
 
 
 def learning_records_recompute(*, pairs: Iterable[Pair] | None = None) -> int:

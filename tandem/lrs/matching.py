@@ -7,7 +7,7 @@ added or people are imported, to link what was stored unmatched (statements_reli
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,23 +109,6 @@ def _link(
             rows = rows.filter(pk__in=list(pks))
         changed += rows.update(person_id=person)
     return changed
-
-
-def statement_rows_link(*, rows: Sequence[Statement]) -> dict[str, int]:
-    """Link just-stored statements the store could not (account actors); returns every actor's person id
-    found, for the caller to reuse. One UPDATE per batch, only when an account actor matched."""
-    people = actor_person_ids(actor_ifis={row.actor_ifi for row in rows if row.actor_ifi})
-    unlinked = {
-        row.actor_ifi: people[row.actor_ifi]
-        for row in rows
-        if row.person_id is None and row.actor_ifi in people
-    }
-    if unlinked:
-        _link(Statement, unlinked, pks=[row.pk for row in rows if row.actor_ifi in unlinked])
-        for row in rows:
-            if row.person_id is None and row.actor_ifi in unlinked:
-                row.person_id = unlinked[row.actor_ifi]
-    return people
 
 
 @transaction.atomic

@@ -65,7 +65,9 @@ class Statement(models.Model):
     stored = models.DateTimeField(db_index=True)
     timestamp = models.DateTimeField()
     version = models.CharField(max_length=20)
-    actor_ifi = models.CharField(max_length=512, db_index=True)
+    # No index of its own: (actor_ifi, seq) below serves every actor_ifi lookup, and each index on a
+    # statement column is a random B-tree insert per write.
+    actor_ifi = models.CharField(max_length=512)
     verb_id = models.CharField(max_length=2048)
     object_activity_id = models.CharField(max_length=2048, null=True, blank=True)
     object_statement_ref = models.UUIDField(null=True, blank=True, db_index=True)
@@ -110,12 +112,18 @@ class StatementRelation(models.Model):
         SUBSTATEMENT = "substatement"
 
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="relations")
+    # The statement's seq, copied: the agent and related_activities queries walk (kind, value, seq) in
+    # order and stop at the page size, instead of sorting every statement of the agent.
+    seq = models.BigIntegerField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
     value = models.CharField(max_length=2048)
     relation = models.CharField(max_length=12, choices=Relation.choices)
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "value", "relation", "statement"], name="lrs_rel_lookup")]
+        # relation and statement trail so the relation filter and the join need no table read (SQLite).
+        indexes = [
+            models.Index(fields=["kind", "value", "seq", "relation", "statement"], name="lrs_rel_value_seq")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value} ({self.relation})"

@@ -5,15 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.core import signing
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from tandem.lrs.models import Attachment, LrsClient, Statement, StatementCounter, StatementRelation
+from tandem.lrs.catalog import activity_catalog_match
+from tandem.lrs.models import (
+    ActivityDefinition,
+    Attachment,
+    LearningRecord,
+    LrsClient,
+    Statement,
+    StatementCounter,
+    StatementRelation,
+)
 from tandem.lrs.multipart import AttachmentPart
 from tandem.lrs.records import (
     MAX_LIMIT,
@@ -47,13 +58,59 @@ def stored_text(stored: dt.datetime) -> str:
     return stored.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def consistent_through() -> dt.datetime:
-    """Statements stored before this moment are readable.
+def _counter_probe() -> tuple[bool, int | None]:
+    """(no writer holds the StatementCounter lock right now, the last seq committed) in one query.
 
-    Writers are serialised by the StatementCounter lock and take `stored` after acquiring it, so
-    only a write in flight at this instant (milliseconds long) can still commit an earlier `stored`.
+    PostgreSQL: `FOR SHARE SKIP LOCKED` skips the row while a writer holds it `FOR UPDATE`, and waits for
+    nobody; concurrent readers share the lock. SQLite: the connection's transactions are BEGIN IMMEDIATE,
+    so a reader inside one holds the database's only write lock and no writer can be in flight; outside one,
+    a transaction is opened to wait out the writer (at most one batch, milliseconds).
     """
-    return timezone.now()
+    table = connection.ops.quote_name(StatementCounter._meta.db_table)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT last FROM {table} WHERE id = 1 FOR SHARE SKIP LOCKED")  # noqa: S608
+            row = cursor.fetchone()
+        if row is not None:
+            return True, int(row[0])
+        # Locked by a writer, or not created yet: then no statement was ever committed, and the only write
+        # that could be missed is the LRS's very first one, racing this read (accepted).
+        last = StatementCounter.objects.filter(pk=1).values_list("last", flat=True).first()
+        return last is None, last
+    if connection.in_atomic_block:
+        return True, StatementCounter.objects.filter(pk=1).values_list("last", flat=True).first()
+    with transaction.atomic():
+        return True, StatementCounter.objects.filter(pk=1).values_list("last", flat=True).first()
+
+
+def statements_snapshot() -> tuple[int, dt.datetime]:
+    """The last seq committed, and the time before which every statement `stored` is readable.
+
+    Communication 2.1.3.s2.b5: X-Experience-API-Consistent-Through is "the timestamp for which all Statements
+    that have or will have a stored property before that time are known with reasonable certainty to be
+    available for retrieval". Writers are serialised by the StatementCounter lock, take `stored` only after
+    acquiring it and commit before releasing it, so `stored` grows with `seq`. Hence:
+
+    * no writer holds the lock when we look: every statement stored before the moment we started looking
+      is committed, and every later one will be stored after it: that moment is the answer (recent even
+      when nothing arrives, as the spec expects);
+    * a writer holds it: its statements will be stored at or after the newest committed `stored`, so that
+      is the answer (it trails the clock by at most one write transaction).
+
+    One query on the common path (plus the newest statement's `stored` while a writer is in flight). Clocks
+    of several application servers are assumed to agree, as `stored` itself assumes.
+    """
+    started = timezone.now()
+    free, last = _counter_probe()
+    if free:
+        return last or 0, started
+    newest = Statement.objects.filter(seq=last).values_list("stored", flat=True).first() if last else None
+    return last or 0, newest or started
+
+
+def consistent_through() -> dt.datetime:
+    """X-Experience-API-Consistent-Through for a response (see statements_snapshot)."""
+    return statements_snapshot()[1]
 
 
 def _format(statement: dict[str, Any], fmt: str, languages: list[str]) -> dict[str, Any]:
@@ -84,34 +141,57 @@ def statement_get(
     return _format(row[0], fmt, languages or []), row[1]
 
 
-def _matching(filters: StatementFilter) -> Q | None:
-    """The non-time conditions of the query, or None when there are none."""
+def _agent_relations(filters: StatementFilter) -> list[str] | None:
+    """Where the agent must appear: actor or object, or anywhere with related_agents (None)."""
+    if filters.related_agents:
+        return None
+    return [StatementRelation.Relation.ACTOR, StatementRelation.Relation.OBJECT]
+
+
+def _driver(filters: StatementFilter) -> tuple[str, str, list[str] | None] | None:
+    """(kind, value, relations) of the relation rows that drive the direct branch, or None.
+
+    An agent (or a related_activities activity) can appear in a statement anywhere; its relation rows carry
+    the statement's seq, so walking (kind, value, seq) yields the newest (or oldest) page without reading
+    the agent's whole history. relations None: any relation.
+    """
+    if filters.agent_ifi is not None:
+        return StatementRelation.Kind.AGENT, filters.agent_ifi, _agent_relations(filters)
+    if filters.activity is not None and filters.related_activities:
+        return StatementRelation.Kind.ACTIVITY, filters.activity, None
+    return None
+
+
+def _relation_rows(kind: str, value: str, relations: list[str] | None) -> QuerySet[StatementRelation]:
+    rows = StatementRelation.objects.filter(kind=kind, value=value)
+    return rows if relations is None else rows.filter(relation__in=relations)
+
+
+def _matching(filters: StatementFilter, *, prefix: str = "", driven: str | None = None) -> Q | None:
+    """The non-time conditions of the query, or None when there are none.
+
+    prefix: the path from the queried model to Statement ("statement__" from a relation row); driven: the
+    relation kind the driving rows already filter on, left out here.
+    """
     conditions = Q()
     present = False
-    if filters.agent_ifi is not None:
-        relations = StatementRelation.objects.filter(
-            kind=StatementRelation.Kind.AGENT, value=filters.agent_ifi
-        )
-        if not filters.related_agents:
-            relations = relations.filter(
-                relation__in=[StatementRelation.Relation.ACTOR, StatementRelation.Relation.OBJECT]
-            )
-        conditions &= Q(pk__in=relations.values("statement_id"))
+    if filters.agent_ifi is not None and driven != StatementRelation.Kind.AGENT:
+        rows = _relation_rows(StatementRelation.Kind.AGENT, filters.agent_ifi, _agent_relations(filters))
+        conditions &= Q(**{f"{prefix}pk__in": rows.values("statement_id")})
         present = True
     if filters.verb is not None:
-        conditions &= Q(verb_id=filters.verb)
+        conditions &= Q(**{f"{prefix}verb_id": filters.verb})
         present = True
     if filters.activity is not None:
         if filters.related_activities:
-            relations = StatementRelation.objects.filter(
-                kind=StatementRelation.Kind.ACTIVITY, value=filters.activity
-            )
-            conditions &= Q(pk__in=relations.values("statement_id"))
+            if driven != StatementRelation.Kind.ACTIVITY:
+                rows = _relation_rows(StatementRelation.Kind.ACTIVITY, filters.activity, None)
+                conditions &= Q(**{f"{prefix}pk__in": rows.values("statement_id")})
         else:
-            conditions &= Q(object_activity_id=filters.activity)
+            conditions &= Q(**{f"{prefix}object_activity_id": filters.activity})
         present = True
     if filters.registration is not None:
-        conditions &= Q(registration=filters.registration)
+        conditions &= Q(**{f"{prefix}registration": filters.registration})
         present = True
     return conditions if present else None
 
@@ -131,34 +211,66 @@ def _targeting(condition: Q, depth: int = STATEMENT_REF_DEPTH) -> Exists:
     return Exists(target.filter(condition))
 
 
-def statement_querysets(*, filters: StatementFilter) -> list[QuerySet[Statement]]:
-    """The ordered querysets whose merged heads make one page.
-
-    With agent/verb/activity/registration filters there are two: the statements matching directly
-    (served in order by the (column, seq) indexes) and the statements targeting a match, read from the
-    partial index of statements that have a StatementRef object. One query with an OR of the two
-    would make PostgreSQL test every statement in the table against the subqueries.
-    """
-    statements = Statement.objects.filter(voided=False)
+def _statement_conditions(filters: StatementFilter, *, prefix: str = "") -> Q:
+    """Not voided, the time window and read/mine, on Statement (or through `prefix`)."""
+    conditions = Q(**{f"{prefix}voided": False})
     if filters.since is not None:
-        statements = statements.filter(stored__gt=filters.since)
+        conditions &= Q(**{f"{prefix}stored__gt": filters.since})
     if filters.until is not None:
-        statements = statements.filter(stored__lte=filters.until)
+        conditions &= Q(**{f"{prefix}stored__lte": filters.until})
     if filters.authority_ifi is not None:
-        statements = statements.filter(authority_ifi=filters.authority_ifi)
+        conditions &= Q(**{f"{prefix}authority_ifi": filters.authority_ifi})
+    return conditions
+
+
+def _paged(queryset: QuerySet[Any], filters: StatementFilter) -> QuerySet[Any]:
+    """The paging bounds on the queryset's own `seq`, ordered by it."""
     if filters.max_seq is not None:
-        statements = statements.filter(seq__lte=filters.max_seq)
+        queryset = queryset.filter(seq__lte=filters.max_seq)
     if filters.after_seq is not None:
         if filters.ascending:
-            statements = statements.filter(seq__gt=filters.after_seq)
+            queryset = queryset.filter(seq__gt=filters.after_seq)
         else:
-            statements = statements.filter(seq__lt=filters.after_seq)
-    order = "seq" if filters.ascending else "-seq"
+            queryset = queryset.filter(seq__lt=filters.after_seq)
+    return queryset.order_by("seq" if filters.ascending else "-seq")
+
+
+def statement_querysets(*, filters: StatementFilter) -> list[QuerySet[Any]]:
+    """The ordered querysets whose merged heads make one page; each yields `seq`, `exact` and `stored`.
+
+    With agent/verb/activity/registration filters there are two: the statements matching directly and the
+    statements targeting a match, read from the partial index of statements that have a StatementRef
+    object. One query with an OR of the two would make PostgreSQL test every statement in the table
+    against the subqueries. The direct branch is served in order by the (column, seq) indexes, or, for
+    agent and related_activities, by walking the relation rows' (kind, value, seq) index and joining each
+    statement by primary key.
+    """
+    statements = Statement.objects.filter(_statement_conditions(filters))
     condition = _matching(filters)
     if condition is None:
-        return [statements.order_by(order)]
-    targeting = statements.filter(object_statement_ref__isnull=False).filter(_targeting(condition))
-    return [statements.filter(condition).order_by(order), targeting.order_by(order)]
+        return [_paged(statements, filters)]
+    targeting = _paged(
+        statements.filter(object_statement_ref__isnull=False).filter(_targeting(condition)), filters
+    )
+    driver = _driver(filters)
+    if driver is None:
+        return [_paged(statements.filter(condition), filters), targeting]
+    kind, value, relations = driver
+    rows = _relation_rows(kind, value, relations).filter(_statement_conditions(filters, prefix="statement__"))
+    rest = _matching(filters, prefix="statement__", driven=kind)
+    if rest is not None:
+        rows = rows.filter(rest)
+    # A statement naming the agent in two places has two rows (same seq): keep the one with the lowest
+    # relation, so each statement comes once and the walk still stops at the page size.
+    rows = rows.exclude(
+        Exists(
+            _relation_rows(kind, value, relations).filter(
+                seq=OuterRef("seq"), relation__lt=OuterRef("relation")
+            )
+        )
+    )
+    direct = rows.annotate(exact=F("statement__exact"), stored=F("statement__stored"))
+    return [_paged(direct, filters), targeting]
 
 
 def statements_query(*, filters: StatementFilter, languages: list[str] | None = None) -> StatementPage:
@@ -167,9 +279,8 @@ def statements_query(*, filters: StatementFilter, languages: list[str] | None = 
     The first page fixes `max_seq` (the last seq committed now); later pages keep it, so statements
     arriving while a client pages never shift or duplicate what it sees.
     """
-    through = consistent_through()
+    last, through = statements_snapshot()
     if filters.max_seq is None:
-        last = StatementCounter.objects.values_list("last", flat=True).first() or 0
         filters = replace(filters, max_seq=last)
     limit = filters.limit if 0 < filters.limit <= MAX_LIMIT else MAX_LIMIT
     merged: dict[int, tuple[int, Any, dt.datetime]] = {}
@@ -228,3 +339,293 @@ def statement_attachments(*, statements: Sequence[Mapping[str, Any]]) -> list[At
 def lrs_client_list() -> list[LrsClient]:
     """Every LRS credential, newest first (the secret hash never leaves this app's services)."""
     return list(LrsClient.objects.defer("secret_hash").order_by("-created_at"))
+
+
+# --- pages: statements people can read, and aggregates for department heads ------------------------------
+
+BROWSE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One statement as a page shows it: who, did what, to which activity, when, with what result."""
+
+    id: uuid.UUID
+    seq: int
+    stored: dt.datetime
+    timestamp: dt.datetime
+    actor: str  # the actor's name, else its identifier
+    actor_ifi: str
+    person_id: int | None
+    verb_id: str
+    verb: str  # display name (English preferred), else the IRI's last segment
+    activity_id: str  # empty when the object is not an Activity
+    activity: str  # canonical name, else the name inside the statement, else the IRI
+    catalog_key: str  # the catalog item the activity belongs to ("" until a catalog claims it)
+    result: str  # e.g. "completed · passed · 90%"
+
+
+@dataclass(frozen=True)
+class StatementBrowsePage:
+    rows: list[StatementRow]
+    before: int | None  # seq to ask for the next (older) page; None on the last page
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _language_pick(value: Any) -> str:
+    if isinstance(value, Mapping) and value:
+        return str(value.get("en-US") or value.get("en") or next(iter(value.values())))
+    return ""
+
+
+def _result_text(result: Any) -> str:
+    if not isinstance(result, Mapping):
+        return ""
+    parts = []
+    if result.get("completion") is True:
+        parts.append("completed")
+    if result.get("success") is not None:
+        parts.append("passed" if result["success"] else "failed")
+    score = result.get("score")
+    if isinstance(score, Mapping):
+        if isinstance(score.get("scaled"), int | float):
+            parts.append(f"{round(score['scaled'] * 100)}%")
+        elif isinstance(score.get("raw"), int | float):
+            parts.append(f"score {score['raw']:g}")
+    return " · ".join(parts)
+
+
+def statements_browse(
+    *,
+    person_id: int | None = None,
+    agent_ifi: str | None = None,
+    verb: str | None = None,
+    activity: str | None = None,
+    since: dt.datetime | None = None,
+    before: int | None = None,
+    limit: int = BROWSE_PAGE_SIZE,
+) -> StatementBrowsePage:
+    """Non-voided statements newest first, keyset-paged by seq (no COUNT: the table may be huge).
+
+    person_id restricts to one person's statements (a learner's own page); the caller decides who may pass
+    which filter. Three queries whatever the page size: the statements, canonical names, catalog keys.
+    """
+    statements = Statement.objects.filter(voided=False)
+    if person_id is not None:
+        statements = statements.filter(person_id=person_id)
+    if agent_ifi:
+        statements = statements.filter(
+            pk__in=StatementRelation.objects.filter(
+                kind=StatementRelation.Kind.AGENT,
+                value=agent_ifi,
+                relation__in=[StatementRelation.Relation.ACTOR, StatementRelation.Relation.OBJECT],
+            ).values("statement_id")
+        )
+    if verb:
+        statements = statements.filter(verb_id=verb)
+    if activity:
+        statements = statements.filter(object_activity_id=activity)
+    if since is not None:
+        statements = statements.filter(stored__gt=since)
+    if before is not None:
+        statements = statements.filter(seq__lt=before)
+    found = list(
+        statements.order_by("-seq").values_list(
+            "id",
+            "seq",
+            "stored",
+            "timestamp",
+            "actor_ifi",
+            "person_id",
+            "verb_id",
+            "object_activity_id",
+            "exact",
+        )[: limit + 1]
+    )
+    page = found[:limit]
+    activity_ids = {row[7] for row in page if row[7]}
+    names = _activity_names(activity_ids)
+    catalog = activity_catalog_match(activity_iris=activity_ids)
+    rows = []
+    for statement_id, seq, stored, timestamp, actor_ifi, person, verb_id, activity_id, exact in page:
+        obj = _mapping(exact.get("object"))
+        definition = _mapping(obj.get("definition"))
+        actor = _mapping(exact.get("actor"))
+        verb_display = _language_pick(_mapping(exact.get("verb")).get("display"))
+        rows.append(
+            StatementRow(
+                id=statement_id,
+                seq=seq,
+                stored=stored,
+                timestamp=timestamp,
+                actor=str(actor.get("name") or actor_ifi),
+                actor_ifi=actor_ifi,
+                person_id=person,
+                verb_id=verb_id,
+                verb=verb_display or verb_id.rstrip("/").rsplit("/", 1)[-1],
+                activity_id=activity_id or "",
+                activity=(
+                    names.get(activity_id or "")
+                    or _language_pick(definition.get("name"))
+                    or activity_id
+                    or str(obj.get("objectType", ""))
+                ),
+                catalog_key=catalog.get(activity_id or "", ""),
+                result=_result_text(exact.get("result")),
+            )
+        )
+    return StatementBrowsePage(rows=rows, before=page[-1][1] if len(found) > limit else None)
+
+
+def _activity_names(activity_ids: Collection[str]) -> dict[str, str]:
+    """Canonical display names (English preferred) from ActivityDefinition; one query."""
+    if not activity_ids:
+        return {}
+    return {
+        activity_id: name
+        for activity_id, definition in ActivityDefinition.objects.filter(
+            activity_id__in=list(activity_ids)
+        ).values_list("activity_id", "definition")
+        if (name := _language_pick(definition.get("name") if isinstance(definition, Mapping) else None))
+    }
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """Statements, people and completions of one group; None where the group is under the minimum size."""
+
+    key: str
+    label: str
+    people: int | None
+    statements: int | None
+    completions: int | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.people is None
+
+
+@dataclass(frozen=True)
+class LearningAggregates:
+    """What a department head may see of their department's learning: group figures only."""
+
+    minimum: int
+    people: int | None  # people with statements in scope (None: under the minimum)
+    statements: int | None
+    by_activity: list[GroupFigures]
+    by_team: list[GroupFigures]
+    by_month: list[tuple[dt.date, GroupFigures]]
+
+
+def _figures(
+    key: str, label: str, people: int, statements: int, completions: int, minimum: int
+) -> GroupFigures:
+    if people < minimum:
+        return GroupFigures(key=key, label=label, people=None, statements=None, completions=None)
+    return GroupFigures(key=key, label=label, people=people, statements=statements, completions=completions)
+
+
+def learning_aggregates(
+    *, org_unit_ids: Collection[int] | None, since: dt.date, minimum: int, top: int = 15
+) -> LearningAggregates:
+    """Statements and completions of the people in the org units (None: everyone), per activity, per team
+    (the person's current org unit) and per month (of the statement's timestamp), from `since`.
+
+    Every group with fewer than `minimum` distinct people shows no figure (completions count people who
+    completed, from learning records). Five aggregate queries plus one for names, whatever the size.
+    """
+    start = dt.datetime.combine(since.replace(day=1), dt.time(), tzinfo=dt.UTC)
+    statements = Statement.objects.filter(voided=False, person__isnull=False, timestamp__gte=start)
+    records = LearningRecord.objects.filter(person__isnull=False, completed=True, completed_at__gte=start)
+    if org_unit_ids is not None:
+        statements = statements.filter(person__org_unit_id__in=list(org_unit_ids))
+        records = records.filter(person__org_unit_id__in=list(org_unit_ids))
+    totals = statements.aggregate(people=Count("person", distinct=True), statements=Count("id"))
+    overall = _figures("all", "All", totals["people"], totals["statements"], 0, minimum)
+
+    completions_by_activity = dict(
+        records.values("activity_id")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("activity_id", "n")
+    )
+    activity_rows = list(
+        statements.filter(object_activity_id__isnull=False)
+        .values("object_activity_id")
+        .annotate(people=Count("person", distinct=True), n=Count("id"))
+        .order_by("-people", "-n", "object_activity_id")[:top]
+    )
+    names = _activity_names({row["object_activity_id"] for row in activity_rows})
+    by_activity = [
+        _figures(
+            row["object_activity_id"],
+            names.get(row["object_activity_id"], row["object_activity_id"]),
+            row["people"],
+            row["n"],
+            completions_by_activity.get(row["object_activity_id"], 0),
+            minimum,
+        )
+        for row in activity_rows
+    ]
+
+    completions_by_team = dict(
+        records.values("person__org_unit_id")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("person__org_unit_id", "n")
+    )
+    by_team = [
+        _figures(
+            str(row["person__org_unit__code"] or ""),
+            str(row["person__org_unit__name"] or "No team"),
+            row["people"],
+            row["n"],
+            completions_by_team.get(row["person__org_unit_id"], 0),
+            minimum,
+        )
+        for row in statements.values(
+            "person__org_unit_id", "person__org_unit__code", "person__org_unit__name"
+        )
+        .annotate(people=Count("person", distinct=True), n=Count("id"))
+        .order_by("person__org_unit__name")
+    ]
+
+    def month_key(value: dt.date | dt.datetime) -> dt.date:
+        return value.date() if isinstance(value, dt.datetime) else value
+
+    completions_by_month = {
+        month_key(month): n
+        for month, n in records.annotate(month=TruncMonth("completed_at", tzinfo=dt.UTC))
+        .values("month")
+        .annotate(n=Count("person", distinct=True))
+        .values_list("month", "n")
+    }
+    month_rows = {
+        month_key(row["month"]): row
+        for row in statements.annotate(month=TruncMonth("timestamp", tzinfo=dt.UTC))
+        .values("month")
+        .annotate(people=Count("person", distinct=True), n=Count("id"))
+    }
+    by_month = []
+    month, last = start.date(), timezone.now().astimezone(dt.UTC).date().replace(day=1)
+    while month <= last:
+        row = month_rows.get(month)
+        figures = _figures(
+            month.isoformat(),
+            month.strftime("%b %y"),
+            row["people"] if row else 0,
+            row["n"] if row else 0,
+            completions_by_month.get(month, 0),
+            minimum,
+        )
+        by_month.append((month, figures))
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return LearningAggregates(
+        minimum=minimum,
+        people=overall.people,
+        statements=overall.statements,
+        by_activity=by_activity,
+        by_team=by_team,
+        by_month=by_month,
+    )

@@ -67,7 +67,11 @@ class MetricObservation(models.Model):
         indexes = [
             models.Index(fields=["metric", "period_start"]),
             models.Index(fields=["org_unit", "metric", "period_start"]),
-            models.Index(fields=["person", "metric", "period_start"]),
+            # Value last: the program panel (tandem.impact.selectors) reads 2.6 M rows from this index
+            # alone, without visiting the table.
+            models.Index(
+                fields=["person", "metric", "period_start", "value"], name="observation_person_panel"
+            ),
         ]
 
     def __str__(self) -> str:

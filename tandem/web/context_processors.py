@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 
+from tandem.accounts.models import Role
 from tandem.accounts.permissions import Capability
 
 # (label, url name, capability needed). One list drives the menu on laptop and phone.
-# Entries from "Imports" on are the management pages; on a laptop they fold into one "Manage" menu
-# when a person has more than one of them, so the header stays on one line.
+# Entries from "Business cases" on are L&D's working pages and the management pages; on a laptop they fold
+# into one "Manage" menu when a person has more than one of them, so the header stays on one line.
 NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("Home", "home", None),
     ("People", "people", Capability.VIEW_PEOPLE),
@@ -18,6 +20,11 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
     ("Metrics", "metrics", Capability.VIEW_METRICS),
     ("Programs", "programs", Capability.VIEW_PROGRAMS),
     ("Learning data", "learning", Capability.VIEW_LEARNING_DATA),
+    ("My learning", "learning_me", None),
+    ("Department learning", "learning_department", None),
+    # Business cases are L&D's working papers; the L&D roles are exactly those with learning data.
+    ("Business cases", "business_cases", Capability.VIEW_LEARNING_DATA),
+    ("Surveys", "surveys", Capability.VIEW_LEARNING_DATA),
     ("Imports", "imports", Capability.RUN_IMPORTS),
     ("Audit log", "audit", Capability.VIEW_AUDIT),
     ("Users & roles", "users", Capability.MANAGE_USERS),
@@ -26,17 +33,35 @@ NAVIGATION: list[tuple[str, str, Capability | None]] = [
 ]
 
 
+# Entries that follow who the viewer is rather than a capability: a learner's own records (people linked
+# to an HR record who are not L&D, who have the full learning pages), a department head's group figures.
+_SHOWN_WHEN: dict[str, Callable[[Any], bool]] = {
+    "learning_me": lambda viewer: (
+        viewer.person_id is not None and not viewer.can(Capability.VIEW_LEARNING_DATA)
+    ),
+    "learning_department": lambda viewer: (
+        viewer.has_role(Role.STAKEHOLDER) and not viewer.can(Capability.VIEW_LEARNING_DATA)
+    ),
+}
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     viewer = getattr(request, "viewer", None)
     if viewer is None or not request.user.is_authenticated:
         return {"nav_items": []}
-    items = []
+    items: list[dict[str, Any]] = []
     for label, name, capability in NAVIGATION:
+        if name in _SHOWN_WHEN and not _SHOWN_WHEN[name](viewer):
+            continue
         if capability is None or viewer.can(capability):
             url = reverse(name)
             active = request.path == url if name == "home" else request.path.startswith(url)
             items.append({"label": label, "url": url, "active": active})
-    manage_from = next(i for i, entry in enumerate(NAVIGATION) if entry[1] == "imports")
+    # /learning/me/ starts with /learning/ too: only the longest matching entry is the active one.
+    lit = [item["url"] for item in items if item["active"]]
+    for item in items:
+        item["active"] = item["active"] and not any(len(url) > len(item["url"]) for url in lit)
+    manage_from = next(i for i, entry in enumerate(NAVIGATION) if entry[1] == "business_cases")
     manage_labels = {label for label, _name, _capability in NAVIGATION[manage_from:]}
     manage = [item for item in items if item["label"] in manage_labels]
     folded = len(manage) > 1

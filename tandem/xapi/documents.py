@@ -1,8 +1,8 @@
 """xAPI State, Activity Profile, Agent Profile, Activities and Agents resources.
 
 Thin views: parameters and headers in, tandem.lrs.documents does the work. The outer layer (version
-negotiation, credentials, CORS, error mapping, HEAD) is the statements resource's, imported from
-tandem.xapi.views although its helpers are private, so both resources behave the same.
+negotiation, credentials, CORS, error mapping, HEAD, the alternate request syntax including DELETE) is
+tandem.xapi.protocol's, shared with the statements resource.
 """
 
 from __future__ import annotations
@@ -10,14 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.http import http_date
-from django.views.decorators.csrf import csrf_exempt
 
 from tandem.lrs.documents import (
     MAX_KEY_BYTES,
@@ -38,19 +35,18 @@ from tandem.lrs.documents import (
 from tandem.lrs.models import Document
 from tandem.lrs.records import LrsBadRequest
 from tandem.lrs.xapi import XapiValidationError, timestamp_parse
-from tandem.xapi.views import (
-    _Call,
-    _check_length,
-    _client,
-    _Refused,
-    _response,
-    _too_large,
-    _uuid,
-    _xapi_view,
-    logger,
+from tandem.xapi.protocol import (
+    DOCUMENT_METHODS,
+    Call,
+    Refused,
+    body_length_check,
+    call_client,
+    too_large,
+    uuid_param,
+    xapi_response,
+    xapi_view,
 )
 
-_DOCUMENT_METHODS = "GET, HEAD, PUT, POST, DELETE, OPTIONS"
 # An IRI needs a scheme (IEEE 9274.1.1 4.1.6: reject "IRL or IRI values without a scheme").
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _MAX_KEY = 2048  # the Document and ActivityDefinition columns
@@ -106,31 +102,31 @@ def _since(params: dict[str, str], version: str) -> dt.datetime | None:
         raise LrsBadRequest("since is not a timestamp", field="since", rule="timestamp") from error
 
 
-def _content(call: _Call) -> tuple[bytes, str]:
+def _content(call: Call) -> tuple[bytes, str]:
     """The request body and its Content-Type (the alternate syntax carries both as form fields)."""
     if call.content is not None:
         body = call.content
         content_type = call.headers.get("Content-Type") or "application/octet-stream"
     else:
-        _check_length(call.request)
+        body_length_check(call.request)
         try:
             body = call.request.body
         except RequestDataTooBig as error:
-            raise _too_large() from error
+            raise too_large() from error
         content_type = call.request.META.get("CONTENT_TYPE") or "application/octet-stream"
     if "\x00" in content_type:
         raise LrsBadRequest("Content-Type contains a NUL character", field="Content-Type", rule="nul")
     return body, content_type
 
 
-def _document(call: _Call, version: str, resource: _Resource) -> HttpResponse:
-    client = _client(call)
+def _document(call: Call, version: str, resource: _Resource) -> HttpResponse:
+    client = call_client(call)
     method = call.method
     if method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
-        raise _Refused(405, f"{method} is not allowed here", {"Allow": "GET, HEAD, PUT, POST, DELETE"})
+        raise Refused(405, f"{method} is not allowed here", {"Allow": "GET, HEAD, PUT, POST, DELETE"})
     if not client_document_access(client=client, kind=resource.kind, write=method not in ("GET", "HEAD")):
         need = "state" if resource.kind == Document.Kind.STATE else "profile"
-        raise _Refused(403, f"This credential may not {method} this resource (needs {need} or all)")
+        raise Refused(403, f"This credential may not {method} this resource (needs {need} or all)")
     params = call.params
     single = resource.id_param in params
     allowed = (
@@ -154,7 +150,9 @@ def _document(call: _Call, version: str, resource: _Resource) -> HttpResponse:
         kind=resource.kind,
         activity_id=_activity_id(params) if resource.activity else "",
         agent_ifi=ifi,
-        registration=str(_uuid(params["registration"], "registration")) if "registration" in params else "",
+        registration=str(uuid_param(params["registration"], "registration"))
+        if "registration" in params
+        else "",
     )
     document_id = _text_param(params, resource.id_param) if single else ""
     key_bytes = sum(len(part.encode()) for part in (scope.activity_id, scope.agent_ifi, document_id))
@@ -172,7 +170,7 @@ def _document(call: _Call, version: str, resource: _Resource) -> HttpResponse:
     if method in ("GET", "HEAD"):
         if single:
             found = document_get(scope=scope, document_id=document_id)
-            response = _response(
+            response = xapi_response(
                 200,
                 version=version,
                 headers={"ETag": f'"{found.etag}"', "Last-Modified": http_date(found.updated.timestamp())},
@@ -184,7 +182,7 @@ def _document(call: _Call, version: str, resource: _Resource) -> HttpResponse:
         headers = {"ETag": f'"{document_etag(content=json.dumps(ids).encode())}"'}
         if last is not None:
             headers["Last-Modified"] = http_date(last.timestamp())
-        return _response(200, ids, version=version, headers=headers)
+        return xapi_response(200, ids, version=version, headers=headers)
     if method == "DELETE":
         if single:
             document_delete(
@@ -192,7 +190,7 @@ def _document(call: _Call, version: str, resource: _Resource) -> HttpResponse:
             )
         else:
             documents_delete(scope=scope)
-        return _response(204, version=version)
+        return xapi_response(204, version=version)
     content, content_type = _content(call)
     document_save(
         scope=scope,
@@ -204,60 +202,38 @@ def _document(call: _Call, version: str, resource: _Resource) -> HttpResponse:
         preconditions=preconditions,
         version=version,
     )
-    return _response(204, version=version)
+    return xapi_response(204, version=version)
 
 
-def _read_only(call: _Call) -> None:
+def _read_only(call: Call) -> None:
     if call.method not in ("GET", "HEAD"):
-        raise _Refused(405, f"{call.method} is not allowed here", {"Allow": "GET, HEAD"})
-    if not client_can_read_activities_agents(client=_client(call)):
-        raise _Refused(
-            403, "This credential may not read activities or agents (needs statements/read or all)"
-        )
+        raise Refused(405, f"{call.method} is not allowed here", {"Allow": "GET, HEAD"})
+    if not client_can_read_activities_agents(client=call_client(call)):
+        raise Refused(403, "This credential may not read activities or agents (needs statements/read or all)")
 
 
-def _activities(call: _Call, version: str) -> HttpResponse:
+def _activities(call: Call, version: str) -> HttpResponse:
     _read_only(call)
     _check_params(call.params, allowed={"activityId"}, required={"activityId"})
     activity, updated = activity_get(activity_id=_activity_id(call.params))
-    return _response(
+    return xapi_response(
         200, activity, version=version, headers={"Last-Modified": http_date(updated.timestamp())}
     )
 
 
-def _agents(call: _Call, version: str) -> HttpResponse:
+def _agents(call: Call, version: str) -> HttpResponse:
     _read_only(call)
     _check_params(call.params, allowed={"agent"}, required={"agent"})
     agent, ifi = agent_param_parse(value=call.params["agent"])
-    return _response(200, person_get(agent=agent, ifi=ifi), version=version)
+    return xapi_response(200, person_get(agent=agent, ifi=ifi), version=version)
 
 
-def _guarded(handler: Callable[[_Call, str], HttpResponse]) -> Callable[[_Call, str], HttpResponse]:
-    def run(call: _Call, version: str) -> HttpResponse:
-        try:
-            return handler(call, version)
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as error:
-            # Input that got past the checks but that the storage code could not use: the client's fault.
-            logger.warning("xAPI document request could not be processed: %r", error, exc_info=True)
-            raise LrsBadRequest(f"The request could not be processed: {type(error).__name__}") from error
-
-    return run
-
-
-def _view(handler: Callable[[_Call, str], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
-    inner = _xapi_view(_guarded(handler))
-
-    def view(request: HttpRequest) -> HttpResponse:
-        response = inner(request)
-        # The shared CORS header lists the statement methods; documents also take DELETE.
-        response["Access-Control-Allow-Methods"] = _DOCUMENT_METHODS
-        return response
-
-    return csrf_exempt(login_not_required(view))
-
-
-state = _view(lambda call, version: _document(call, version, _STATE))
-activity_profile = _view(lambda call, version: _document(call, version, _ACTIVITY_PROFILE))
-agent_profile = _view(lambda call, version: _document(call, version, _AGENT_PROFILE))
-activities = _view(_activities)
-agents = _view(_agents)
+state = xapi_view(lambda call, version: _document(call, version, _STATE), methods=DOCUMENT_METHODS)
+activity_profile = xapi_view(
+    lambda call, version: _document(call, version, _ACTIVITY_PROFILE), methods=DOCUMENT_METHODS
+)
+agent_profile = xapi_view(
+    lambda call, version: _document(call, version, _AGENT_PROFILE), methods=DOCUMENT_METHODS
+)
+activities = xapi_view(_activities, methods=("GET", "HEAD"))
+agents = xapi_view(_agents, methods=("GET", "HEAD"))

@@ -6,7 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Max, Min
 from django.test import override_settings
 
 from tandem.accounts.models import Role, RoleGrant, User
@@ -16,6 +16,7 @@ from tandem.demo.context import STEPS, Step, register_step
 from tandem.demo.logins import demo_passwords, logins_write
 from tandem.demo.services import demo_is_loaded, demo_months
 from tandem.initiatives.models import Initiative
+from tandem.lrs.models import ActivityDefinition, LearningRecord, Statement
 from tandem.metrics.models import MetricDefinition, MetricObservation
 from tandem.org.models import Assignment, OrgUnit, Person
 from tandem.org.selectors import person_reporting_line_ids
@@ -272,3 +273,26 @@ def test_steps_can_be_registered_after_a_named_step():
         assert register_step(extra) is extra and len(STEPS) == len(original) + 1
     finally:
         STEPS[:] = original
+
+
+def test_demo_people_have_over_200000_statements_across_more_than_a_year(demo):
+    """Issue 3: 12+ months of courses, videos, assessments and micro-learning, at least 200,000 statements."""
+    statements = Statement.objects.all()
+    total = statements.count()
+    assert total >= 200_000
+    span = statements.aggregate(first=Min("timestamp"), last=Max("timestamp"))
+    assert span["last"] - span["first"] >= dt.timedelta(days=365)
+    # Almost every statement is a person's (a few external actors stay unmatched on purpose).
+    assert statements.filter(person__isnull=False).count() >= 0.99 * total
+    types = {
+        definition.get("type")
+        for definition in ActivityDefinition.objects.values_list("definition", flat=True)
+    }
+    assert {
+        "http://adlnet.gov/expapi/activities/course",
+        "https://w3id.org/xapi/video/activity-type/video",
+        "http://adlnet.gov/expapi/activities/assessment",
+        "http://adlnet.gov/expapi/activities/module",
+    } <= types
+    # Learning records were kept up to date on the way in, linked to people.
+    assert LearningRecord.objects.filter(person__isnull=False, completed=True).count() >= 10_000

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from tandem.core.scope import PersonScope
-from tandem.impact.estimates import program_impact_estimate, programs_visible_ids
+from tandem.impact.estimates import NOT_MEASURABLE, program_impact_estimate, programs_visible_ids
 from tandem.impact.services import (
     cohort_create,
     comparison_group_explicit,
@@ -156,3 +156,87 @@ def test_visible_programs_follow_the_scope(settings):
     assert programs_visible_ids(scope=PersonScope.nobody()) == set()
     unit_id = program.participants.first().person.org_unit_id
     assert programs_visible_ids(scope=PersonScope(org_unit_ids=frozenset({unit_id}))) == {program.pk}
+
+
+def _one_wave(*, start: dt.date, grain: str = "person", participants: int = 8, comparison: int = 8):
+    """One cohort starting on `start`, a comparison group, values for every month of 2025 (no effect)."""
+    rng = np.random.default_rng(5)
+    program = ProgramFactory(code="wave", start_date=start, end_date=None)
+    metric = MetricDefinitionFactory(code="calls", name="Calls booked", unit="calls", grain=grain)
+    unit = OrgUnitFactory()
+    cohort = cohort_create(actor_id=None, program_id=program.pk, name="Wave 1", start_date=start)
+    people = [PersonFactory(employee_id=f"W{i:03d}", org_unit=unit) for i in range(participants + comparison)]
+    if participants:
+        participants_add_list(
+            actor_id=None, cohort_id=cohort.pk, employee_ids=[p.employee_id for p in people[:participants]]
+        )
+    comparison_group_explicit(
+        actor_id=None, program_id=program.pk, employee_ids=[p.employee_id for p in people[participants:]]
+    )
+    MetricObservation.objects.bulk_create(
+        MetricObservation(
+            metric=metric,
+            person=person,
+            entity_key=f"person:{person.pk}",
+            period_start=month,
+            value=float(rng.normal(20, 3)),
+        )
+        for person in people
+        for month in MONTHS
+    )
+    program_metric_set(actor_id=None, program_id=program.pk, metric_code="calls", is_primary=True)
+    return program
+
+
+def _assert_not_measurable(estimate, reason: str) -> None:
+    assert estimate.status == "not_measurable" and not estimate.is_measurable
+    assert estimate.not_measurable_reason == reason
+    assert estimate.overall is None and estimate.roi is None and estimate.event_study == ()
+    assert estimate.sentence.startswith(NOT_MEASURABLE + ": ")
+    assert [w.code for w in estimate.warnings] == [reason]
+
+
+def test_without_a_linked_metric_impact_is_not_measurable():
+    program = ProgramFactory(code="ops-only")
+    estimate = program_impact_estimate(program_id=program.pk, metric_code="")
+    _assert_not_measurable(estimate, "no_metric")
+    assert "no business metric" in estimate.sentence
+
+
+def test_a_company_wide_metric_cannot_compare_people(settings):
+    settings.TANDEM_MIN_GROUP_SIZE = 5
+    program = _one_wave(start=dt.date(2025, 6, 1), grain="company")
+    estimate = program_impact_estimate(program_id=program.pk, metric_code="calls")
+    _assert_not_measurable(estimate, "not_per_person")
+    assert "the company as a whole" in estimate.sentence
+
+
+def test_no_values_after_the_start_says_which_months_are_missing(settings):
+    settings.TANDEM_MIN_GROUP_SIZE = 5
+    program = _one_wave(start=dt.date(2026, 1, 12))
+    estimate = program_impact_estimate(program_id=program.pk, metric_code="calls")
+    _assert_not_measurable(estimate, "no_post_data")
+    assert "started in January 2026" in estimate.sentence and "December 2025" in estimate.sentence
+
+
+def test_too_few_months_after_the_start_get_no_figure(settings):
+    settings.TANDEM_MIN_GROUP_SIZE = 5
+    program = _one_wave(start=dt.date(2025, 11, 3))
+    estimate = program_impact_estimate(program_id=program.pk, metric_code="calls")
+    _assert_not_measurable(estimate, "too_few_months")
+    assert "2 months" in estimate.sentence and estimate.months[-1] == dt.date(2025, 12, 1)
+
+
+def test_enough_months_either_side_give_a_figure(settings):
+    settings.TANDEM_MIN_GROUP_SIZE = 5
+    program = _one_wave(start=dt.date(2025, 10, 1))
+    estimate = program_impact_estimate(program_id=program.pk, metric_code="calls")
+    assert estimate.is_measurable and estimate.overall is not None and estimate.not_measurable_reason is None
+    assert estimate.months[0] == dt.date(2025, 1, 1) and len(estimate.event_study) == 11
+
+
+def test_a_program_without_participants_is_not_measurable(settings):
+    settings.TANDEM_MIN_GROUP_SIZE = 5
+    program = _one_wave(start=dt.date(2025, 6, 1), participants=0)
+    estimate = program_impact_estimate(program_id=program.pk, metric_code="calls")
+    _assert_not_measurable(estimate, "no_participants")

@@ -211,3 +211,55 @@ def test_activities_and_agents_need_a_read_scope(client: Client, db: Any, versio
 def test_activities_and_agents_are_read_only(client: Client, reader: str, version: str, path: str):
     response = client.put(path, HTTP_AUTHORIZATION=basic_auth(reader), HTTP_X_EXPERIENCE_API_VERSION=version)
     assert response.status_code == 405
+
+
+# --- the catalog seam (tandem.lrs.catalog) --------------------------------------------------------------
+
+
+def test_activity_catalog_match_is_empty_without_a_catalog():
+    from tandem.lrs.catalog import activity_catalog_match
+
+    assert activity_catalog_match(activity_iris=["http://example.com/a/1"]) == {}
+
+
+def test_activity_catalog_match_uses_registered_matchers_by_exact_iri(db):
+    """Activity ids are compared as exact IRIs (Data 2.4.4.1): no case folding or trailing-slash games."""
+    from tandem.lrs.catalog import (
+        activity_catalog_match,
+        activity_catalog_matcher_clear,
+        activity_catalog_matcher_register,
+    )
+    from tandem.lrs.selectors import statements_browse
+    from tandem.lrs.services import statements_store
+    from tests.lrs.factories import LrsClientFactory, statement
+
+    calls: list[list[str]] = []
+
+    def catalog(activity_iris):
+        calls.append(sorted(activity_iris))
+        known = {"http://example.com/a/1": "COURSE-1", "http://example.com/other": "X"}
+        return {iri: known[iri] for iri in activity_iris if iri in known}
+
+    activity_catalog_matcher_register(matcher=catalog)
+    activity_catalog_matcher_register(matcher=catalog)  # idempotent
+    try:
+        found = activity_catalog_match(activity_iris=["http://example.com/a/1", "http://example.com/A/1"])
+        assert found == {"http://example.com/a/1": "COURSE-1"}
+        statements_store(
+            statements=[
+                statement(activity="http://example.com/a/1"),
+                statement(activity="http://example.com/a/2"),
+            ],
+            version="1.0.3",
+            client=LrsClientFactory(),
+        )
+        calls.clear()
+        rows = statements_browse().rows
+        assert {row.activity_id: row.catalog_key for row in rows} == {
+            "http://example.com/a/1": "COURSE-1",
+            "http://example.com/a/2": "",
+        }
+        assert len(calls) == 1  # one call for the whole page, never per row
+    finally:
+        activity_catalog_matcher_clear()
+    assert activity_catalog_match(activity_iris=["http://example.com/a/1"]) == {}

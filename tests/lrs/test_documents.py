@@ -532,6 +532,62 @@ def test_alternate_syntax_put_stores_a_state_document(client: Client, db: Any):
     assert json.loads(bytes(Document.objects.get().content)) == {"a": 1}
 
 
+def _alternate(client: Client, path: str, method: str, form: dict[str, str]):
+    return client.post(
+        f"{path}?method={method}", data=urlencode(form), content_type="application/x-www-form-urlencoded"
+    )
+
+
+def test_alternate_syntax_delete_removes_a_state_document(client: Client, db: Any):
+    """1.0.3 Communication 1.3: POST ?method=DELETE, with headers and parameters as form fields, is a DELETE."""
+    key = LrsClientFactory(scopes=["state"]).key
+    headers = {"Authorization": basic_auth(key), "X-Experience-API-Version": "1.0.3"}
+    put = _alternate(client, STATE, "PUT", {**headers, "content": json.dumps({"a": 1}), **state_params()})
+    assert put.status_code == 204
+    deleted = _alternate(client, STATE, "DELETE", {**headers, **state_params()})
+    assert deleted.status_code == 204, deleted.content
+    assert not Document.objects.exists()
+
+
+def test_alternate_syntax_delete_of_all_state_in_a_context(client: Client, db: Any):
+    """Communication 1.3 with 2.3.s5: the multiple-document DELETE through the alternate syntax."""
+    key = LrsClientFactory(scopes=["state"]).key
+    headers = {"Authorization": basic_auth(key), "X-Experience-API-Version": "1.0.3"}
+    for state_id in ("a", "b"):
+        form = {**headers, "content": "x", "Content-Type": "text/plain", **state_params(stateId=state_id)}
+        assert _alternate(client, STATE, "PUT", form).status_code == 204
+    context = {"activityId": COURSE, "agent": ANN}
+    assert _alternate(client, STATE, "DELETE", {**headers, **context}).status_code == 204
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize("path", [ACTIVITY_PROFILE, AGENT_PROFILE])
+def test_alternate_syntax_delete_honours_if_match_sent_as_a_form_field(client: Client, db: Any, path: str):
+    """Communication 1.3 (If-Match travels as a form field) with 3.1.s4.b4: a stale ETag is 412."""
+    key = LrsClientFactory(scopes=["profile"]).key
+    headers = {"Authorization": basic_auth(key), "X-Experience-API-Version": "1.0.3"}
+    form = {**headers, "content": json.dumps({"a": 1}), "If-None-Match": "*", **profile_params(path)}
+    assert _alternate(client, path, "PUT", form).status_code == 204
+    stale = _alternate(client, path, "DELETE", {**headers, "If-Match": '"0000"', **profile_params(path)})
+    assert stale.status_code == 412 and Document.objects.count() == 1
+    current = f'"{Document.objects.get().etag}"'
+    fresh = _alternate(client, path, "DELETE", {**headers, "If-Match": current, **profile_params(path)})
+    assert fresh.status_code == 204 and not Document.objects.exists()
+
+
+def test_alternate_syntax_delete_is_refused_for_2_0_and_for_statements(client: Client, db: Any):
+    """The alternate syntax is 1.0.x only; the Statement Resource has no DELETE (Communication 2.1)."""
+    key = LrsClientFactory(scopes=["state", "statements/read"]).key
+    form = {"Authorization": basic_auth(key), **state_params()}
+    assert (
+        _alternate(client, STATE, "DELETE", {**form, "X-Experience-API-Version": "2.0.0"}).status_code == 400
+    )
+    statements = _alternate(
+        client, "/xapi/statements", "DELETE", {**form, "X-Experience-API-Version": "1.0.3"}
+    )
+    assert statements.status_code == 400
+
+
 # --- query bounds ------------------------------------------------------------------------------
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 import uuid
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import parse_http_date
 
 from tandem.lrs.models import Statement
-from tests.lrs.factories import ATTEMPTED, COMPLETED, COURSE, agent, statement
+from tandem.lrs.services import statements_store
+from tests.lrs.conftest import Xapi
+from tests.lrs.factories import ATTEMPTED, COMPLETED, COURSE, LrsClientFactory, agent, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +106,30 @@ def test_lrs_statement_query_related_agents_includes_context_and_authority(xapi,
     assert _ids(xapi.get(query)) == [as_instructor["id"]]
     by_authority = {"agent": json.dumps(lrs_client.authority), "related_agents": "true"}
     assert len(_ids(xapi.get(by_authority))) == 2
+
+
+def test_lrs_statement_query_agent_named_twice_comes_once_and_pages(xapi):
+    # One relation row per place the agent is named: the query walks those rows, so it must not repeat
+    # a statement nor count it twice towards `limit`.
+    ann = agent("ann@example.com")
+    to_self = statement(actor=ann, obj=ann, context={"instructor": ann})
+    plain = statement(actor=ann)
+    in_group_too = statement(actor={"objectType": "Group", "member": [ann]}, obj=ann)
+    _store(xapi, to_self, plain, in_group_too)
+    newest_first = [in_group_too["id"], plain["id"], to_self["id"]]
+    for related in ("false", "true"):
+        query = {"agent": json.dumps(ann), "related_agents": related}
+        assert _ids(xapi.get(query)) == newest_first
+        assert _ids(xapi.get({**query, "ascending": "true"})) == newest_first[::-1]
+        for ascending, expected in (("false", newest_first), ("true", newest_first[::-1])):
+            seen, response = [], xapi.get({**query, "ascending": ascending, "limit": "1"})
+            while True:
+                seen += _ids(response)
+                more = response.json()["more"]
+                if not more:
+                    break
+                response = xapi.more(more)
+            assert seen == expected
 
 
 def test_lrs_statement_query_bad_agent_is_400(xapi):
@@ -239,3 +268,77 @@ def test_lrs_statement_list_query_count_is_bounded(xapi, django_assert_max_num_q
     assert len(_ids(response)) == 25
     # Authentication (1) + snapshot bound (1) + the direct and targeting branches (2), whatever the size.
     assert len(queries) <= 4, [q["sql"] for q in queries]
+
+
+def _through(response) -> dt.datetime:
+    return dt.datetime.fromisoformat(response["X-Experience-API-Consistent-Through"].replace("Z", "+00:00"))
+
+
+def test_lrs_consistent_through_covers_every_statement_stored_before_it(xapi):
+    """Communication 2.1.3.s2.b5: every statement stored before the header's time is available."""
+    ids = _store(xapi, *[statement() for _ in range(3)])
+    response = xapi.get()
+    through = _through(response)
+    stored = Statement.objects.filter(pk__in=ids).values_list("stored", flat=True)
+    assert all(value <= through for value in stored)
+    assert set(_ids(response)) == set(ids)
+
+
+def test_lrs_consistent_through_is_recent_even_without_recent_statements(xapi):
+    """Communication 2.1.3.s2.b5: "expected that this will be a recent timestamp, even if there are no
+    recently received Statements" — not the stored time of the last statement."""
+    _store(xapi, statement())
+    Statement.objects.update(stored=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    assert _through(xapi.get()) >= before
+
+
+def test_lrs_consistent_through_on_error_responses_too(xapi):
+    """Communication 2.1.3.s2.b5 says "all responses to Statement Resource requests"."""
+    for response in (xapi.get({"verb": "not an iri", "limit": "x"}), xapi.post(None, raw=b"{")):
+        assert response.status_code == 400
+        assert _through(response) <= dt.datetime.now(dt.UTC)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lrs_consistent_through_never_passes_a_statement_not_yet_committed(client: Client):
+    """Communication 2.1.3.s2.b5 while a write is in flight, on both databases.
+
+    A writer holds its transaction open after storing; a reader asks meanwhile. Every statement stored before
+    the header's time must be available: so the in-flight statement is either in the reader's answer (SQLite:
+    the reader waits for the writer's lock) or stored at or after the header's time (PostgreSQL: the header
+    falls back to the newest committed statement).
+    """
+    lrs_client = LrsClientFactory(scopes=["statements/write", "statements/read"])
+    statements_store(statements=[statement()], version="1.0.3", client=lrs_client)
+    reader = Xapi(client, lrs_client.key, "1.0.3")
+    assert reader.get().status_code == 200  # warm up (imports, credential check) so the read below is quick
+    in_flight = statement()
+    stored = threading.Event()
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with transaction.atomic():
+                statements_store(statements=[in_flight], version="1.0.3", client=lrs_client)
+                stored.set()
+                time.sleep(1.0)  # commit later: the reader asks while this write is in flight
+        except BaseException as error:  # reported below
+            errors.append(error)
+            stored.set()
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert stored.wait(10)
+    time.sleep(0.05)  # the clock moves on past the in-flight statement's stored time
+    response = reader.get()
+    writer.join()
+    assert not errors
+    through = dt.datetime.fromisoformat(
+        response["X-Experience-API-Consistent-Through"].replace("Z", "+00:00")
+    )
+    seen = {s["id"] for s in response.json()["statements"]}
+    in_flight_stored = Statement.objects.get(pk=in_flight["id"]).stored
+    assert in_flight["id"] in seen or in_flight_stored >= through, (in_flight_stored, through)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from tandem.lrs.models import Statement, StatementRelation
+from tandem.lrs.models import LearningRecord, Statement, StatementRelation
+from tandem.lrs.services import statements_store, statements_store_generated
 from tests.factories import PersonFactory
-from tests.lrs.factories import COURSE, agent, statement
+from tests.lrs.factories import COMPLETED, COURSE, agent, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +152,61 @@ def test_lrs_statement_relations_cover_context_and_substatement(xapi):
     assert ("activity", "http://example.com/programme", "context") in found
     assert ("agent", "mbox:mailto:sub@example.com", "substatement") in found
     assert ("activity", COURSE, "substatement") in found
+
+
+AT = "2026-11-01T10:00:00Z"
+
+
+def _stored_rows() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+    statements = list(
+        Statement.objects.order_by("seq").values_list(
+            "id", "seq", "timestamp", "actor_ifi", "verb_id", "object_activity_id", "registration", "voided",
+            "person_id",
+        )
+    )  # fmt: skip
+    relations = sorted(StatementRelation.objects.values_list("statement_id", "kind", "value", "relation"))
+    records = sorted(
+        LearningRecord.objects.values_list(
+            "actor_ifi", "activity_id", "person_id", "attempts", "statements", "completed", "passed",
+            "best_score_scaled", "total_seconds",
+        )
+    )  # fmt: skip
+    return statements, relations, records
+
+
+def test_lrs_generated_statements_are_stored_as_validated_ones_are(lrs_client):
+    """statements_store_generated (the demo's path) writes what statements_store writes, minus validation."""
+    ann = PersonFactory(work_email="ann@example.com")
+    batch = [
+        statement(actor=agent("ann@example.com"), verb=COMPLETED, timestamp=AT),
+        statement(
+            actor=agent("ben@example.com"),
+            activity=f"{COURSE}/2",
+            context={"registration": str(uuid.uuid4())},
+            timestamp=AT,
+        ),
+        statement(
+            actor={"objectType": "Agent", "account": {"homePage": "https://lms.example", "name": "7"}},
+            timestamp=AT,
+        ),
+    ]
+    statements_store(statements=copy.deepcopy(batch), version="1.0.3", client=lrs_client)
+    validated = _stored_rows()
+    Statement.objects.all().delete()
+    LearningRecord.objects.all().delete()
+    statements_store_generated(statements=copy.deepcopy(batch), version="1.0.3", client=lrs_client)
+    generated = _stored_rows()
+    assert [row[:1] + row[2:] for row in generated[0]] == [row[:1] + row[2:] for row in validated[0]]
+    assert generated[1:] == validated[1:]
+    assert validated[0][0][-1] == ann.pk and validated[2]
+
+
+def test_lrs_batch_writes_statements_and_relations_in_one_insert_each(lrs_client):
+    batch = [statement(actor=agent(f"p{i}@example.com"), activity=f"{COURSE}/{i % 7}") for i in range(300)]
+    with CaptureQueriesContext(connection) as queries:
+        statements_store(statements=batch, version="1.0.3", client=lrs_client)
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "COPY"))]
+    assert sum('"lrs_statement" ' in sql for sql in inserts) <= 1
+    assert sum('"lrs_statementrelation"' in sql for sql in inserts) <= 1
+    assert len(queries.captured_queries) <= 20
+    assert Statement.objects.count() == 300

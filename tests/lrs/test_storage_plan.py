@@ -55,7 +55,11 @@ def test_lrs_storage_agent_query_uses_relation_index():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE lrs_statement")
         cursor.execute("ANALYZE lrs_statementrelation")
-    filters = StatementFilter(agent_ifi="mbox:mailto:p7@example.com", max_seq=10_000)
-    plan = _plan(statement_querysets(filters=filters)[0].values_list("exact")[:101])
-    print(plan)
-    assert "lrs_rel_lookup" in plan
+    # The newest (or oldest) page is read in order from (kind, value, seq): no sort of the agent's history.
+    for ascending in (False, True):
+        filters = StatementFilter(agent_ifi="mbox:mailto:p7@example.com", max_seq=10_000, ascending=ascending)
+        direct = statement_querysets(filters=filters)[0]
+        plan = _plan(direct.values_list("seq", "exact", "stored")[:101])
+        print(plan)
+        assert "Index Scan" in plan and "lrs_rel_value_seq" in plan and "Sort" not in plan
+        assert ("Backward" in plan.split("lrs_rel_value_seq")[0].rsplit("\n", 1)[-1]) is not ascending

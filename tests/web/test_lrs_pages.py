@@ -14,7 +14,7 @@ from tandem.audit.models import AuditEvent
 from tandem.lrs.models import ActorAccountMapping, LearningRecord, Statement
 from tandem.lrs.services import statements_store
 from tests.factories import PersonFactory
-from tests.lrs.factories import COMPLETED, LrsClientFactory, agent, statement
+from tests.lrs.factories import ATTEMPTED, COMPLETED, LrsClientFactory, agent, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +108,197 @@ def test_ld_team_cannot_map_or_relink(client, make_user, statements):
     assert response.status_code == 403
     assert client.post("/learning/data-quality/relink/").status_code == 403
     assert not ActorAccountMapping.objects.exists()
+
+
+# --- My learning, the statements browser, department figures ----------------------------------------------
+
+NORTH_COURSE = "http://example.com/a/north-course"
+SUPPORT_COURSE = "http://example.com/a/support-course"
+
+
+def _named(activity: str, name: str, **extra: Any) -> dict[str, Any]:
+    return {"objectType": "Activity", "id": activity, "definition": {"name": {"en-US": name}}, **extra}
+
+
+@pytest.fixture
+def company_learning(make_user):
+    """CO > SALES > NORTH (6 people) and SOUTH (2), CO > SUPPORT (5). Everyone did their unit's course."""
+    from tests.factories import OrgUnitFactory
+
+    co = OrgUnitFactory(code="CO", name="Company", kind="company")
+    sales = OrgUnitFactory(code="SALES", name="Sales", parent=co)
+    north = OrgUnitFactory(code="NORTH", name="North team", parent=sales, kind="team")
+    south = OrgUnitFactory(code="SOUTH", name="South team", parent=sales, kind="team")
+    support = OrgUnitFactory(code="SUPPORT", name="Support", parent=co)
+    people = {}
+    batch = []
+    for prefix, unit, count, course, name in (
+        ("n", north, 6, NORTH_COURSE, "Negotiation basics"),
+        ("s", south, 2, NORTH_COURSE, "Negotiation basics"),
+        ("q", support, 5, SUPPORT_COURSE, "Ticket triage"),
+    ):
+        for i in range(count):
+            person = PersonFactory(
+                employee_id=f"{prefix.upper()}{i}", work_email=f"{prefix}{i}@example.com", org_unit=unit
+            )
+            people[f"{prefix}{i}"] = person
+            email = f"{prefix}{i}@example.com"
+            batch.append(
+                statement(actor=agent(email, f"Person {prefix}{i}"), verb=ATTEMPTED, obj=_named(course, name))
+            )
+            batch.append(
+                statement(
+                    actor=agent(email, f"Person {prefix}{i}"),
+                    verb=COMPLETED,
+                    obj=_named(course, name),
+                    result={"completion": True, "success": True, "score": {"scaled": 0.8}},
+                )
+            )
+    statements_store(statements=batch, version="1.0.3", client=LrsClientFactory())
+    return {
+        "people": people,
+        "learner": make_user(roles=[Role.LEARNER], person=people["n0"]),
+        "stakeholder": make_user(roles=[Role.STAKEHOLDER], org_units=[sales]),
+        "manager": make_user(roles=[Role.MANAGER], person=people["n1"]),
+        "ld_team": make_user(roles=[Role.LD_TEAM]),
+        "units": {"sales": sales, "north": north},
+    }
+
+
+def test_my_learning_shows_own_records_and_statements_only(client, company_learning):
+    client.force_login(company_learning["learner"])
+    response = client.get("/learning/me/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "My learning records" in body and "Negotiation basics" in body
+    assert "completed" in body and "80%" in body
+    rows = response.context["page"].rows
+    assert len(rows) == 2 and all(row.actor_ifi == "mbox:mailto:n0@example.com" for row in rows)
+    assert [row.verb for row in rows] == ["completed", "attempted"]
+    for other in ("n1@example.com", "q0@example.com", "Person n1", "Ticket triage"):
+        assert other not in body
+
+
+def test_my_learning_is_newest_first_and_paged_with_constant_queries(client, company_learning):
+    learner = company_learning["learner"]
+    client.force_login(learner)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/learning/me/").status_code == 200
+    few = len(queries.captured_queries)
+    ids = [
+        statements_store(
+            statements=[statement(actor=agent("n0@example.com"), activity=f"http://example.com/a/x{i}")],
+            version="1.0.3",
+            client=LrsClientFactory(),
+        )[0]
+        for i in range(55)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/learning/me/")
+    assert len(queries.captured_queries) == few
+    page = first.context["page"]
+    assert [str(row.id) for row in page.rows[:3]] == list(reversed(ids))[:3]
+    assert len(page.rows) == 50 and page.before is not None
+    second = client.get(f"/learning/me/?before={page.before}").context["page"]
+    assert len(second.rows) == 7 and second.before is None  # 55 new + the 2 from the fixture
+    assert not {row.id for row in second.rows} & {row.id for row in page.rows}
+
+
+def test_my_learning_without_a_linked_person_shows_a_note(client, make_user, company_learning):
+    client.force_login(make_user(roles=[Role.LEARNER]))
+    response = client.get("/learning/me/")
+    assert response.status_code == 200 and "not linked" in response.content.decode()
+    assert "page" not in response.context
+
+
+def test_my_learning_is_in_the_learner_menu(client, company_learning):
+    client.force_login(company_learning["learner"])
+    body = client.get("/").content.decode()
+    assert 'href="/learning/me/"' in body and 'href="/learning/department/"' not in body
+
+
+def test_ld_statement_browser_filters_by_agent_verb_activity_and_since(client, company_learning):
+    client.force_login(company_learning["ld_team"])
+    with CaptureQueriesContext(connection) as queries:
+        everything = client.get("/learning/statements/")
+    assert everything.status_code == 200
+    assert len(everything.context["page"].rows) == 26
+    assert len(queries.captured_queries) <= 6
+    by_agent = client.get("/learning/statements/", {"agent": "q1@EXAMPLE.com"}).context["page"].rows
+    assert {row.actor_ifi for row in by_agent} == {"mbox:mailto:q1@example.com"} and len(by_agent) == 2
+    by_verb = client.get("/learning/statements/", {"verb": COMPLETED}).context["page"].rows
+    assert len(by_verb) == 13 and {row.verb for row in by_verb} == {"completed"}
+    by_activity = client.get("/learning/statements/", {"activity": SUPPORT_COURSE}).context["page"].rows
+    assert len(by_activity) == 10 and {row.activity for row in by_activity} == {"Ticket triage"}
+    tomorrow = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)).isoformat()
+    assert client.get("/learning/statements/", {"since": tomorrow}).context["page"].rows == []
+    body = client.get("/learning/statements/", {"verb": COMPLETED}).content.decode()
+    assert "Person q1" in body and "Ticket triage" in body
+
+
+@pytest.mark.parametrize("role", ["stakeholder", "manager", "learner"])
+def test_statement_browser_is_for_ld_only(client, company_learning, role):
+    client.force_login(company_learning[role])
+    assert client.get("/learning/statements/").status_code == 403
+
+
+def test_department_head_sees_only_group_figures_of_their_department(client, company_learning):
+    client.force_login(company_learning["stakeholder"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/learning/department/")
+    assert response.status_code == 200
+    figures = response.context["figures"]
+    body = response.content.decode()
+    # SALES holds 8 people (6 North, 2 South); Support is another department.
+    assert figures.people == 8 and figures.statements == 16
+    teams = {group.label: group for group in figures.by_team}
+    assert set(teams) == {"North team", "South team"}
+    assert teams["North team"].people == 6 and teams["North team"].completions == 6
+    assert teams["South team"].suppressed and teams["South team"].statements is None
+    assert [group.label for group in figures.by_activity] == ["Negotiation basics"]
+    assert "Ticket triage" not in body and "Support" not in body
+    # No individual: no names, e-mail addresses or identifiers of people.
+    for person in ("Person n", "n0@example.com", "mbox:", "/people/N0/"):
+        assert person not in body
+    assert "fewer than 5 people" in body and "<svg" in body
+    assert len(queries.captured_queries) <= 14
+
+
+def test_department_figures_under_the_minimum_are_suppressed_everywhere(client, make_user, company_learning):
+    south_head = make_user(roles=[Role.STAKEHOLDER], org_units=[company_learning["people"]["s0"].org_unit])
+    client.force_login(south_head)
+    figures = client.get("/learning/department/").context["figures"]
+    assert figures.people is None and figures.statements is None
+    assert all(group.suppressed for group in figures.by_team + figures.by_activity)
+    assert all(month.suppressed for _m, month in figures.by_month)
+
+
+def test_department_page_query_count_does_not_grow_with_data(client, company_learning):
+    client.force_login(company_learning["stakeholder"])
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/learning/department/")
+    before = len(queries.captured_queries)
+    statements_store(
+        statements=[
+            statement(actor=agent(f"n{i}@example.com"), activity=f"http://example.com/a/more{i}")
+            for i in range(6)
+        ],
+        version="1.0.3",
+        client=LrsClientFactory(),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/learning/department/")
+    assert len(queries.captured_queries) == before
+
+
+def test_ld_sees_department_figures_for_the_whole_company(client, company_learning):
+    client.force_login(company_learning["ld_team"])
+    figures = client.get("/learning/department/").context["figures"]
+    assert figures.people == 13
+    assert {group.label for group in figures.by_team} == {"North team", "South team", "Support"}
+
+
+@pytest.mark.parametrize("role", ["manager", "learner"])
+def test_department_figures_are_refused_to_managers_and_learners(client, company_learning, role):
+    client.force_login(company_learning[role])
+    assert client.get("/learning/department/").status_code == 403

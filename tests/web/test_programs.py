@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -6,7 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tandem.core.charts import Marker, XYPoint, XYSeries, xy_chart_svg
-from tandem.impact.services import cohort_create, participants_add_list, pilot_plan_freeze, pilot_plan_set
+from tandem.impact.services import (
+    cohort_create,
+    participants_add_list,
+    pilot_plan_freeze,
+    pilot_plan_set,
+    program_activity_add,
+)
 from tandem.org.models import OrgUnit
 from tests.factories import OrgUnitFactory, PersonFactory
 from tests.impact.test_estimates import build
@@ -158,3 +165,164 @@ def test_xy_chart_draws_error_bars_and_markers():
     assert svg.startswith("<svg") and 'aria-label="Event study"' in svg
     assert "No difference" in svg and "Start" in svg and "After &lt;b&gt;" in svg and "<b>" not in svg
     assert "No data" in xy_chart_svg(series=[XYSeries("Empty", [])])
+
+
+# --- three tiers, funnel, survey results ------------------------------------------------------------------
+
+
+def _row(page: str, key: str) -> list[str]:
+    """The cells of a tier table row: whole program first, then one per group."""
+    row = re.search(rf'<tr data-figure="{key}">(.*?)</tr>', page, re.S)
+    assert row is not None, key
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r'<td class="num">(.*?)</td>', row.group(1))
+    ]
+
+
+def _learning_and_survey(program) -> None:
+    """An activity everyone starts and two thirds complete, and a reaction survey answered by ten."""
+    from tandem.impact.models import Participant
+    from tandem.lrs.models import LearningRecord
+    from tandem.surveys.models import Survey, SurveyAnswer, SurveyResponse
+
+    iri = "https://lms.example.com/act/coaching"
+    program_activity_add(actor_id=None, program_id=program.pk, activity_iri=iri)
+    at = dt.datetime(2025, 4, 2, 9, tzinfo=dt.UTC)
+    people = list(
+        Participant.objects.filter(program=program).order_by("person_id").values_list("person_id", flat=True)
+    )
+    LearningRecord.objects.bulk_create(
+        [
+            LearningRecord(
+                actor_ifi=f"mbox:mailto:{person}@example.com",
+                activity_id=iri,
+                person_id=person,
+                first_attempt=at,
+                last_attempt=at,
+                completed=i % 3 != 0,
+                completed_at=at + dt.timedelta(days=4) if i % 3 != 0 else None,
+                passed=True if i % 3 != 0 else None,
+                total_seconds=1800,
+            )
+            for i, person in enumerate(people)
+        ]
+    )
+    survey = Survey.objects.create(program=program, kind="reaction", title="How was it?")
+    for i, person in enumerate(people[:10]):
+        response = SurveyResponse.objects.create(survey=survey, person_id=person, responded_at=at)
+        SurveyAnswer.objects.bulk_create(
+            [
+                SurveyAnswer(response=response, survey=survey, question_key="satisfaction", value=4 + i % 2),
+                SurveyAnswer(response=response, survey=survey, question_key="nps", value=10 if i < 6 else 7),
+            ]
+        )
+
+
+def test_impact_page_shows_the_three_tiers_funnel_survey_results_and_costs(program, make_user, login):
+    _learning_and_survey(program)
+    client = login(make_user(roles=["ld_admin"]))
+    page = _page(client)
+    for testid in (
+        "tiers",
+        "tier-operational",
+        "tier-learner",
+        "tier-business",
+        "funnel-chart",
+        "survey-chart",
+    ):
+        assert f'data-testid="{testid}"' in page, testid
+    assert _row(page, "enrolled") == ["36"] and _row(page, "started") == ["36"]
+    assert _row(page, "completed") == ["24"] and _row(page, "completion_rate") == ["67%"]
+    assert _row(page, "satisfaction") == ["4.5"] and _row(page, "nps") == ["+60"]
+    assert _row(page, "cost_per_learner") == ["138.89"]  # 5,000 / 36
+    assert _row(page, "cost_per_learning_hour") == ["277.78"]  # 5,000 / 18 hours
+    # The formula is one click away, and what is not measurable says why.
+    assert "<summary>How</summary><p>completed ÷ enrolled × 100." in page
+    assert "Skills arrive in a later release." in page
+    assert 'data-testid="nps">+60<' in page and "Cost per learning hour" in page
+
+
+def test_tiers_drill_down_by_wave_with_htmx_and_a_plain_link(program, make_user, login):
+    client = login(make_user(roles=["ld_team"]))
+    page = _page(client, group_by="cohort")
+    assert _row(page, "enrolled") == ["36", "12", "12", "12"]
+    assert ">W4</th>" in page and ">W9</th>" in page
+    fragment_url = reverse("program_tiers", args=["coach"])
+    assert (
+        f'hx-get="{fragment_url}?metric=tickets&amp;method=staggered&amp;comparison=never&amp;group_by=org_unit"'
+        in page
+    )
+    assert (
+        'href="?metric=tickets&amp;method=staggered&amp;comparison=never&amp;group_by=org_unit#tiers"' in page
+    )
+    fragment = client.get(fragment_url, {"group_by": "org_unit"}, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<section class="panel" id="tiers"') and "<html" not in fragment
+    assert _row(fragment, "enrolled")[0] == "36" and len(_row(fragment, "enrolled")) == 2  # one unit
+    # Unknown groupings fall back to the whole program.
+    assert _row(_page(client, group_by="nonsense"), "enrolled") == ["36"]
+
+
+@pytest.fixture
+def two_departments(settings):
+    """A program with 6 participants in Sales and 6 in Support."""
+    from tests.impact.factories import ProgramFactory
+
+    settings.TANDEM_MIN_GROUP_SIZE = 5
+    sales, support = OrgUnitFactory(name="Sales"), OrgUnitFactory(name="Support")
+    program = ProgramFactory(code="split")
+    cohort = cohort_create(
+        actor_id=None, program_id=program.pk, name="Wave 1", start_date=dt.date(2025, 3, 1)
+    )
+    people = [PersonFactory(org_unit=sales) for _ in range(6)] + [
+        PersonFactory(org_unit=support) for _ in range(6)
+    ]
+    participants_add_list(actor_id=None, cohort_id=cohort.pk, employee_ids=[p.employee_id for p in people])
+    return {"sales": sales, "support": support}
+
+
+def test_department_head_sees_only_their_department_in_the_tiers(two_departments, make_user, login):
+    admin = login(make_user(roles=["ld_admin"]))
+    assert _row(_page(admin, code="split", group_by="org_unit"), "enrolled") == ["12", "6", "6"]
+    head = login(make_user(roles=["stakeholder"], org_units=[two_departments["sales"]]))
+    page = _page(head, code="split", group_by="org_unit")
+    assert _row(page, "enrolled") == ["6", "6"]
+    assert ">Sales</th>" in page and "Support" not in page
+    assert "Only the people in your part of the organisation are counted" in page
+
+
+def test_tiers_are_refused_to_a_learner_and_to_a_head_of_a_department_without_participants(
+    two_departments, make_user, login
+):
+    url = reverse("program_tiers", args=["split"])
+    learner = login(make_user(roles=["learner"], person=PersonFactory(org_unit=two_departments["sales"])))
+    assert learner.get(url).status_code == 403
+    assert learner.get(reverse("program_detail", args=["split"])).status_code == 403
+    other = login(make_user(roles=["stakeholder"], org_units=[OrgUnitFactory(name="Finance")]))
+    assert other.get(url).status_code == 403
+    assert other.get(reverse("program_detail", args=["split"])).status_code == 403
+
+
+def test_small_departments_get_no_tier_figures(two_departments, make_user, login, settings):
+    settings.TANDEM_MIN_GROUP_SIZE = 7
+    head = login(make_user(roles=["stakeholder"], org_units=[two_departments["sales"]]))
+    page = _page(head, code="split")
+    assert _row(page, "enrolled") == ["fewer than 7"]
+    assert "No funnel: fewer than 7 people are enrolled." in page
+
+
+def test_tier_queries_do_not_grow_with_units_or_people(
+    two_departments, make_user, login, django_assert_max_num_queries
+):
+    from tandem.impact.models import Cohort
+
+    client = login(make_user(roles=["ld_admin"]))
+    detail = reverse("program_detail", args=["split"]) + "?group_by=org_unit"
+    fragment = reverse("program_tiers", args=["split"]) + "?group_by=org_unit"
+    before = (_queries(client, detail), _queries(client, fragment))
+    cohort = Cohort.objects.get(program__code="split")
+    more = [PersonFactory(org_unit=OrgUnitFactory()) for _ in range(8)]
+    participants_add_list(actor_id=None, cohort_id=cohort.pk, employee_ids=[p.employee_id for p in more])
+    assert (_queries(client, detail), _queries(client, fragment)) == before
+    with django_assert_max_num_queries(25):
+        _page(client, code="split", group_by="cohort")

@@ -101,6 +101,8 @@ def test_only_health_login_and_password_reset_are_open():
         "password_reset_done",
         "password_reset_confirm",
         "password_reset_complete",
+        # Survey links: the personal token in the link is the key (people answer from a phone, no log-in).
+        "survey_answer",
         # The xAPI LRS is a machine API with its own HTTP Basic credentials (401 without them);
         # /xapi/about is public by the xAPI spec.
         "xapi-statements",

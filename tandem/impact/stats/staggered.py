@@ -132,8 +132,39 @@ class WaldTest:
         return self.p_value < alpha
 
 
+def _blocked(data: StaggeredData) -> tuple[FloatArray, npt.NDArray[Any], npt.NDArray[Any], FloatArray] | None:
+    """_wide without pandas for the usual layout: units in ascending blocks of rows, each block the same
+    ascending periods (what PanelMatrix.staggered_data builds). Then the pivot is a reshape and gives the
+    same arrays; None for any other layout, which takes the general path and its checks."""
+    unit, period, g = data.unit, data.period, data.first_treated
+    if data.cluster is not None or unit.ndim != 1 or not len(unit):
+        return None
+    if unit.dtype.kind not in "iuf" or period.dtype.kind not in "iuf":
+        return None
+    # Rows of the first unit = periods per unit (argmax is 0 when every row is the first unit's).
+    m = int(np.argmax(unit != unit[0])) or len(unit)
+    if len(unit) % m:
+        return None
+    units, periods = unit.reshape(-1, m), period.reshape(-1, m)
+    cohorts = g.reshape(-1, m)
+    first_units, first_periods = units[:, 0], periods[0]
+    if not (
+        np.all(first_units[1:] > first_units[:-1])
+        and np.all(first_periods[1:] > first_periods[:-1])
+        and np.all(units == first_units[:, None])
+        and np.all(periods == first_periods)
+        and np.all(cohorts == cohorts[:, :1])
+    ):
+        return None
+    y = np.asarray(data.outcome, dtype=np.float64).reshape(-1, m)
+    return y, first_units.copy(), first_periods.copy(), cohorts[:, 0].copy()
+
+
 def _wide(data: StaggeredData) -> tuple[FloatArray, npt.NDArray[Any], npt.NDArray[Any], FloatArray, Any]:
     """Pivot to units x periods, checking balance and constant cohort per unit."""
+    blocked = _blocked(data)
+    if blocked is not None:
+        return (*blocked, None)
     frame = pd.DataFrame(
         {"unit": data.unit, "period": data.period, "y": data.outcome, "g": data.first_treated}
     )
@@ -164,8 +195,15 @@ def _plain(value: Any) -> Any:
 def _variance(influence: FloatArray, cluster_codes: npt.NDArray[np.intp]) -> FloatArray:
     """Covariance of mean(IF): (1/n^2) sum over clusters of the summed IF outer product."""
     n = influence.shape[0]
-    summed = np.zeros((int(cluster_codes.max()) + 1, influence.shape[1]))
-    np.add.at(summed, cluster_codes, influence)
+    if len(cluster_codes) == n and np.array_equal(cluster_codes, np.arange(n)):
+        # One unit per cluster: the sums are the rows themselves, in the layout of a fresh C-order array
+        # (copied only when not), so the matrix product is the one below bit for bit. np.add.at took
+        # most of the estimator's time.
+        standard = influence.dtype == np.float64 and influence.strides == (8 * influence.shape[1], 8)
+        summed = influence if standard else np.array(influence, dtype=np.float64, order="C")
+    else:
+        summed = np.zeros((int(cluster_codes.max()) + 1, influence.shape[1]))
+        np.add.at(summed, cluster_codes, influence)
     return np.asarray(summed.T @ summed / n**2, dtype=np.float64)
 
 
@@ -270,7 +308,7 @@ def _weight_influence(result: StaggeredResult, idx: list[int]) -> FloatArray:
     """
     g_pos = result.unit_group_pos
     pg = np.array([result.group_shares[result.cells[k].group_pos] for k in idx])
-    ind = np.column_stack([(g_pos == result.cells[k].group_pos).astype(np.float64) for k in idx])
+    ind = (g_pos[:, None] == np.array([result.cells[k].group_pos for k in idx])).astype(np.float64)
     dev = ind - pg  # n x len(idx)
     total = pg.sum()
     return np.asarray(dev / total - np.outer(dev.sum(axis=1), pg / total**2), dtype=np.float64)

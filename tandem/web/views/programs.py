@@ -6,6 +6,8 @@ aggregates of whole groups (never individual values) and groups under the minimu
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -13,7 +15,14 @@ from django.utils.safestring import SafeString
 
 from tandem.accounts.permissions import Capability
 from tandem.accounts.selectors import viewer_require
-from tandem.core.charts import Marker, Series, XYPoint, XYSeries, line_chart_svg, xy_chart_svg
+from tandem.core.charts import (
+    Bar,
+    Marker,
+    XYPoint,
+    XYSeries,
+    bar_chart_svg,
+    xy_chart_svg,
+)
 from tandem.core.scope import DomainError
 from tandem.impact.estimates import (
     COMPARISONS,
@@ -28,8 +37,41 @@ from tandem.impact.models import Program
 from tandem.impact.records import PilotPlanView, ProgramDetail
 from tandem.impact.selectors import pilot_plan_get, program_balance, program_get, program_list
 from tandem.metrics.selectors import min_group_size
+from tandem.reports.charts import event_chart_svg, trend_chart_svg
+from tandem.reports.records import TIER_BUSINESS, TIER_LEARNER, TIER_OPERATIONAL, ProgramTiers, TierFigure
+from tandem.reports.tiers import GROUP_BYS, figure_display, program_tiers
 
-EVENT_WINDOW = 12  # months shown before the start in the event-study chart
+TIERS = (
+    (
+        TIER_OPERATIONAL,
+        "Taking part",
+        "Who enrolled, started and finished, what they thought of it, and what it cost.",
+    ),
+    (TIER_LEARNER, "Learning", "What participants learned and how much of it they use in their work."),
+    (
+        TIER_BUSINESS,
+        "Business results",
+        "What changed in the work itself, compared with colleagues who did not take part.",
+    ),
+)
+GROUPINGS = (("", "Whole program"), ("org_unit", "By org unit"), ("cohort", "By wave"))
+FUNNEL = ("enrolled", "started", "completed", "passed")
+# What n counts, for "Based on n …" under each figure (people unless said here).
+BASIS = {"response_rate": "invitations"} | dict.fromkeys(
+    (
+        "satisfaction",
+        "relevance",
+        "engagement",
+        "nps",
+        "confidence",
+        "commitment",
+        "applied_rate",
+        "scrap_learning",
+        "manager_observed_change",
+    ),
+    "answers",
+)
+REACTION = ("satisfaction", "relevance", "engagement", "confidence", "commitment", "manager_observed_change")
 
 
 def _viewer(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -94,43 +136,6 @@ def program_headline(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _event_chart(estimate: ImpactEstimate) -> SafeString:
-    shown = [p for p in estimate.event_study if p.relative_month >= -EVENT_WINDOW]
-    before = [
-        XYPoint(p.relative_month, p.estimate, p.ci_low, p.ci_high) for p in shown if p.relative_month < 0
-    ]
-    after = [
-        XYPoint(p.relative_month, p.estimate, p.ci_low, p.ci_high) for p in shown if p.relative_month >= 0
-    ]
-    return xy_chart_svg(
-        series=[
-            XYSeries("Before the start (should hover around zero)", before),
-            XYSeries("After the start", after),
-        ],
-        x_title="Months since the team started (0 = first month)",
-        y_title=f"Difference ({estimate.unit})",
-        markers=[Marker("No difference", 0.0, "y"), Marker("Start", -0.5, "x")],
-        width=720,
-        height=280,
-        x_format="d",
-        description=f"Event study: difference between participants and comparison in {estimate.metric_name} "
-        "by month since the start, with 95% confidence intervals",
-    )
-
-
-def _trend_chart(estimate: ImpactEstimate) -> SafeString:
-    return line_chart_svg(
-        series=[
-            Series(name=f"{line.label}, {line.people} people", points=line.points) for line in estimate.trends
-        ],
-        y_title=f"{estimate.metric_name} ({estimate.unit}), mean",
-        width=720,
-        height=280,
-        description=f"Average {estimate.metric_name} per month for each wave and the comparison group",
-        empty_message="No group is large enough to chart.",
-    )
-
-
 def _power_chart(plan: PilotPlanView, pilot_people: int | None) -> SafeString:
     markers = [
         Marker(f"Target power {plan.power:.0%}", plan.power, "y"),
@@ -175,15 +180,126 @@ def _sensitivity_chart(estimate: ImpactEstimate) -> SafeString:
     )
 
 
-def program_detail(request: HttpRequest, code: str) -> HttpResponse:
-    detail = _visible_program(request, code)
+def _choices(request: HttpRequest, detail: ProgramDetail) -> tuple[str, str, str]:
+    """The metric, method and comparison asked for; unknown values fall back to the defaults."""
     codes = [m.metric_code for m in detail.metrics]
     metric_code = request.GET.get("metric", "")
     metric_code = metric_code if metric_code in codes else (primary_metric_code(detail=detail) or "")
     method = request.GET.get("method", "staggered")
-    method = method if method in METHODS else "staggered"
     comparison = request.GET.get("comparison", "never")
-    comparison = comparison if comparison in COMPARISONS else "never"
+    return (
+        metric_code,
+        method if method in METHODS else "staggered",
+        comparison if comparison in COMPARISONS else "never",
+    )
+
+
+def _cell(figure: TierFigure) -> dict[str, object]:
+    return {"text": figure_display(figure), "figure": figure}
+
+
+def _tier_tables(tiers: ProgramTiers) -> list[dict[str, object]]:
+    """One table per tier: a row per figure, a column for the whole program and one per group."""
+    by_group = [{f.key: f for f in group.figures} for group in tiers.groups]
+    tables: list[dict[str, object]] = []
+    for tier, title, intro in TIERS:
+        rows = [
+            {
+                "figure": figure,
+                "basis": BASIS.get(figure.key, "people"),
+                "cells": [_cell(figure), *(_cell(figures[figure.key]) for figures in by_group)],
+            }
+            for figure in tiers.overall
+            if figure.tier == tier
+        ]
+        tables.append({"tier": tier, "title": title, "intro": intro, "rows": rows})
+    return tables
+
+
+def _tiers_context(
+    *,
+    request: HttpRequest,
+    detail: ProgramDetail,
+    estimate: ImpactEstimate | None,
+    choices: tuple[str, str, str],
+) -> tuple[ProgramTiers, dict[str, object]]:
+    """The viewer's tiers (grouped as asked) and what _tiers.html needs to show them."""
+    viewer = request.viewer  # type: ignore[attr-defined]
+    group_by = request.GET.get("group_by", "")
+    group_by = group_by if group_by in GROUP_BYS else ""
+    tiers = program_tiers(
+        program_id=detail.summary.id, scope=viewer.scope, group_by=group_by, detail=detail, estimate=estimate
+    )
+    metric_code, method, comparison = choices
+    links = []
+    for key, label in GROUPINGS:
+        query = urlencode(
+            {
+                k: v
+                for k, v in (
+                    ("metric", metric_code),
+                    ("method", method),
+                    ("comparison", comparison),
+                    ("group_by", key),
+                )
+                if v
+            }
+        )
+        links.append({"key": key, "label": label, "query": query})
+    return tiers, {
+        "tiers": tiers,
+        "tier_tables": _tier_tables(tiers),
+        "group_by": group_by,
+        "groupings": links,
+        "scoped": not viewer.scope.everyone,
+    }
+
+
+def _funnel_chart(tiers: ProgramTiers) -> SafeString | None:
+    figures = {f.key: f for f in tiers.overall}
+    bars = [Bar(figures[key].label, value) for key in FUNNEL if (value := figures[key].value) is not None]
+    if len(bars) < 2:
+        return None  # nothing to compare the enrolment with (no activities, or a small group)
+    return bar_chart_svg(
+        bars=bars,
+        horizontal=True,
+        x_title="",
+        y_title="People",
+        width=560,
+        height=36 * len(bars),
+        description="Completion funnel: people enrolled, started, completed and passed",
+    )
+
+
+def _survey_chart(tiers: ProgramTiers) -> SafeString | None:
+    bars = [Bar(f.label, f.value) for f in tiers.overall if f.key in REACTION and f.value is not None]
+    if not bars:
+        return None
+    return bar_chart_svg(
+        bars=bars,
+        horizontal=True,
+        y_title="Average answer (1 to 5, higher is better)",
+        width=560,
+        height=32 * len(bars),
+        description="Survey results: average answer per question on a 1 to 5 scale",
+    )
+
+
+def program_tiers_fragment(request: HttpRequest, code: str) -> HttpResponse:
+    """The tier tables only, for the drill-down links (htmx swaps them in place)."""
+    detail = _visible_program(request, code)
+    choices = _choices(request, detail)
+    estimate, _problem = _estimate(
+        detail=detail, metric_code=choices[0] or None, method=choices[1], comparison=choices[2]
+    )
+    _tiers, context = _tiers_context(request=request, detail=detail, estimate=estimate, choices=choices)
+    return render(request, "web/programs/_tiers.html", {"program": detail, **context})
+
+
+def program_detail(request: HttpRequest, code: str) -> HttpResponse:
+    detail = _visible_program(request, code)
+    choices = _choices(request, detail)
+    metric_code, method, comparison = choices
     estimate, problem = _estimate(
         detail=detail, metric_code=metric_code or None, method=method, comparison=comparison
     )
@@ -204,6 +320,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     cohort_rows = [
         {"cohort": c, "estimate": by_start.get(c.start_date.replace(day=1))} for c in detail.cohorts
     ]
+    tiers, tiers_context = _tiers_context(request=request, detail=detail, estimate=estimate, choices=choices)
     context = {
         "program": detail,
         "metric": next((m for m in detail.metrics if m.metric_code == metric_code), None),
@@ -211,8 +328,10 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         "problem": problem,
         "method": method,
         "comparison": comparison,
-        "event_chart": _event_chart(estimate) if figure and estimate else None,
-        "trend_chart": _trend_chart(estimate) if estimate is not None and estimate.trends else None,
+        "event_chart": event_chart_svg(estimate=estimate, height=280) if figure and estimate else None,
+        "trend_chart": trend_chart_svg(estimate=estimate, height=280)
+        if estimate is not None and estimate.trends
+        else None,
         "sensitivity_chart": _sensitivity_chart(estimate) if estimate is not None and estimate.roi else None,
         "cohort_rows": cohort_rows,
         "balance": program_balance(program_id=detail.summary.id),
@@ -221,6 +340,10 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         "power_chart": _power_chart(plan, pilot_people) if plan is not None and plan.power_curve else None,
         "verdict": verdict,
         "min_group": min_group_size(),
+        "funnel_chart": _funnel_chart(tiers),
+        "survey_chart": _survey_chart(tiers),
+        "overall": {f.key: {"figure": f, "text": figure_display(f)} for f in tiers.overall},
+        **tiers_context,
     }
     return render(request, "web/programs/detail.html", context)
 
@@ -229,4 +352,5 @@ urlpatterns = [
     path("", programs, name="programs"),
     path("<slug:code>/", program_detail, name="program_detail"),
     path("<slug:code>/headline/", program_headline, name="program_headline"),
+    path("<slug:code>/tiers/", program_tiers_fragment, name="program_tiers"),
 ]

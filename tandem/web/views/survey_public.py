@@ -1,5 +1,90 @@
-"""Placeholder: filled in by the survey_public work."""
+"""The answer page behind an invitation link: no log-in (the personal token is the key), works on a phone
+without JavaScript. CSRF still applies: the form carries the token like every other form."""
 
-from django.urls import URLPattern
+from __future__ import annotations
 
-urlpatterns: list[URLPattern] = []
+import logging
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from tandem.core.scope import DomainError
+from tandem.surveys.results import AnswersInvalid, PublicSurvey, SurveyLinkError
+from tandem.surveys.selectors import survey_invitation_open
+from tandem.surveys.services import survey_response_submit
+
+logger = logging.getLogger(__name__)
+
+MAX_TOKEN_LENGTH = 100
+
+
+def _unavailable(request: HttpRequest, error: SurveyLinkError) -> HttpResponse:
+    return render(
+        request,
+        "web/surveys/public/unavailable.html",
+        {"title": error.title, "message": str(error)},
+        status=error.status,
+    )
+
+
+def _form(
+    request: HttpRequest,
+    survey: PublicSurvey,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+) -> HttpResponse:
+    questions = [
+        {"q": q, "value": values.get(q.key, ""), "error": errors.get(q.key, "")} for q in survey.questions
+    ]
+    context = {"survey": survey, "questions": questions, "errors": errors}
+    return render(request, "web/surveys/public/answer.html", context, status=status)
+
+
+@login_not_required
+@never_cache  # a personal page: not for shared caches or the back button of a shared phone
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    if len(token) > MAX_TOKEN_LENGTH:
+        return render(
+            request,
+            "web/surveys/public/unavailable.html",
+            {"title": SurveyLinkError.title, "message": "This link is not a survey link."},
+            status=404,
+        )
+    now = timezone.now()
+    try:
+        survey = survey_invitation_open(token=token, now=now)
+    except SurveyLinkError as error:
+        return _unavailable(request, error)
+    if request.method != "POST":
+        return _form(request, survey, values={}, errors={})
+    values = {q.key: request.POST.get(q.key, "") for q in survey.questions}
+    try:
+        survey_response_submit(token=token, answers=values, now=now)
+    except AnswersInvalid as error:
+        return _form(request, survey, values=values, errors=error.errors, status=400)
+    except SurveyLinkError as error:
+        return _unavailable(request, error)
+    except DomainError:
+        # E.g. the LRS refused the statement (a misconfigured TANDEM_BASE_URL): nothing was stored.
+        logger.exception("A survey response could not be recorded")
+        return render(
+            request,
+            "web/surveys/public/unavailable.html",
+            {
+                "title": "Your answers could not be saved",
+                "message": "Nothing was lost on your side: please try again in a little while.",
+            },
+            status=503,
+        )
+    return render(request, "web/surveys/public/done.html", {"survey": survey})
+
+
+urlpatterns = [
+    path("<str:token>/", answer, name="survey_answer"),
+]

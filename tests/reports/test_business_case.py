@@ -1,0 +1,153 @@
+"""Business cases: the ROI range from comparable programs (known answers), and the stored snapshot."""
+
+from decimal import Decimal
+
+import pytest
+
+from tandem.audit.models import AuditEvent
+from tandem.core.scope import DomainError
+from tandem.impact.estimates import program_impact_estimate
+from tandem.reports.business_case import ComparableEffect, business_case_compute, pooled_effects
+from tandem.reports.models import BusinessCase
+from tandem.reports.services import business_case_create, business_case_recompute, business_case_update
+from tests.factories import MetricDefinitionFactory
+
+
+def effect(estimate, low, high, *, program_id=1):
+    return ComparableEffect(program_id, f"p{program_id}", "P", estimate, low, high, people=40)
+
+
+def test_known_answer_two_units_times_fifty_times_a_hundred_people():
+    result = business_case_compute(
+        comparables=[effect(2.0, 1.0, 3.0)], value_per_unit=50, audience=100, months=1, cost=5000
+    )
+    low, central, high = result.scenarios
+    assert central.benefit == pytest.approx(10_000)
+    assert central.roi_percent == pytest.approx(100.0)
+    assert central.benefit_cost_ratio == pytest.approx(2.0)
+    assert central.net_benefit == pytest.approx(5000)
+    assert central.payback_months == pytest.approx(0.5)
+    assert (low.benefit, low.roi_percent, low.benefit_cost_ratio) == pytest.approx((5000, 0.0, 1.0))
+    assert (high.benefit, high.roi_percent) == pytest.approx((15_000, 200.0))
+    assert result.break_even_effect == pytest.approx(1.0)
+    # Twelve months of the same effect: twelve times the benefit, the same payback.
+    year = business_case_compute(
+        comparables=[effect(2.0, 1.0, 3.0)], value_per_unit=50, audience=100, months=12, cost=5000
+    )
+    assert year.scenario("Central").benefit == pytest.approx(120_000)
+    assert year.scenario("Central").roi_percent == pytest.approx(2300.0)
+    assert year.scenario("Central").payback_months == pytest.approx(0.5)
+
+
+def test_comparables_are_averaged_and_those_without_an_estimate_skipped():
+    none = ComparableEffect(3, "p3", "P", None, None, None, people=2, note="too small")
+    assert pooled_effects(comparables=[effect(2.0, 1.0, 3.0), effect(4.0, 2.0, 8.0, program_id=2), none]) == (
+        pytest.approx(1.5),
+        pytest.approx(3.0),
+        pytest.approx(5.5),
+    )
+    result = business_case_compute(comparables=[none], value_per_unit=50, audience=100, months=12, cost=5000)
+    assert result.scenarios == () and result.comparables_used == 0
+
+
+def test_a_harmful_effect_never_pays_back():
+    result = business_case_compute(
+        comparables=[effect(-1.0, -2.0, 0.5)], value_per_unit=50, audience=10, months=12, cost=1000
+    )
+    assert result.scenario("Low").payback_months is None and result.scenario("Low").roi_percent < -100
+    assert result.scenario("High").payback_months == pytest.approx(1000 / (0.5 * 50 * 10))
+
+
+def test_costs_must_be_positive():
+    with pytest.raises(ValueError):
+        business_case_compute(comparables=[], value_per_unit=50, audience=100, months=12, cost=0)
+
+
+# --- the services -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_create_values_the_case_from_the_comparable_and_stores_it(program, make_user):
+    user = make_user(roles=["ld_team"])
+    case = business_case_create(
+        actor_id=user.pk,
+        name="Coaching for Support",
+        audience_size=50,
+        metric_code="tickets",
+        value_per_unit=Decimal("10"),
+        comparable_codes=["coach"],
+        cost_items=[("Vendor", Decimal("4000")), ("Time", Decimal("1000"))],
+    )
+    estimate = program_impact_estimate(program_id=program.pk, metric_code="tickets").overall
+    assert case.cost_total == Decimal("5000.00") and len(case.cost_items) == 2
+    assert case.comparables[0].estimate == pytest.approx(estimate.estimate)
+    assert case.comparables[0].people == 36
+    central = case.result.scenario("Central")
+    assert central.benefit == pytest.approx(estimate.estimate * 10 * 50 * 12)
+    assert central.roi_percent == pytest.approx((estimate.estimate * 10 * 50 * 12 - 5000) / 5000 * 100)
+    assert case.result.scenario("Low").effect == pytest.approx(estimate.ci_low)
+    assert case.result.scenario("High").effect == pytest.approx(estimate.ci_high)
+    stored = BusinessCase.objects.get(pk=case.id)
+    assert stored.snapshot["comparables"][0]["code"] == "coach" and stored.computed_at is not None
+    event = AuditEvent.objects.get(entity_type="business_case", action="create")
+    assert event.actor_id == user.pk and event.changes["comparables"] == [[], ["coach"]]
+
+
+@pytest.mark.django_db
+def test_update_recompute_and_a_metric_without_estimates(program):
+    MetricDefinitionFactory(code="sales", name="Sales", unit="EUR", grain="person")
+    case = business_case_create(
+        actor_id=None,
+        name="Sales coaching",
+        audience_size=20,
+        metric_code="sales",
+        value_per_unit=Decimal("1"),
+        comparable_codes=["coach"],
+        cost_total=Decimal("1000"),
+    )
+    assert case.result is None and "None of the comparable programs" in case.problem
+    assert case.comparables[0].estimate is None
+    updated = business_case_update(
+        business_case_id=case.id,
+        actor_id=None,
+        name="Sales coaching",
+        audience_size=20,
+        metric_code="tickets",
+        value_per_unit=Decimal("1"),
+        comparable_codes=["coach"],
+        cost_total=Decimal("1000"),
+    )
+    assert updated.result is not None and updated.metric_code == "tickets"
+    again = business_case_recompute(business_case_id=case.id, actor_id=None)
+    assert again.result == updated.result
+    actions = list(
+        AuditEvent.objects.filter(entity_type="business_case").order_by("id").values_list("action", flat=True)
+    )
+    assert actions == ["create", "update", "recompute"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"comparable_codes": ["nope"]}, "Unknown program"),
+        ({"cost_total": Decimal("0")}, "cost"),
+        ({"audience_size": 0}, "audience"),
+        ({"metric_code": "nope"}, "Unknown metric"),
+        ({"benefit_months": 0}, "months"),
+        ({"name": " "}, "name"),
+    ],
+)
+def test_invalid_cases_are_refused_with_a_reason(program, change, message):
+    arguments = {
+        "actor_id": None,
+        "name": "X",
+        "audience_size": 10,
+        "metric_code": "tickets",
+        "value_per_unit": Decimal("1"),
+        "comparable_codes": ["coach"],
+        "cost_total": Decimal("100"),
+    }
+    with pytest.raises(DomainError, match=message):
+        business_case_create(**{**arguments, **change})
+    assert not BusinessCase.objects.exists()
