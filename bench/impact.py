@@ -22,9 +22,13 @@ median of the per-round full / bare ratios:
 
 from __future__ import annotations
 
+import os
+
+# The setting `tandem` applies to every process it starts (tandem/cli.py), before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import datetime as dt
-import os
 import sys
 import tempfile
 import time
@@ -76,7 +80,10 @@ def setup_django(database_url: str | None, data_dir: str | None, reuse: bool) ->
     django.setup()
     from django.core.management import call_command
 
+    began = time.perf_counter()
+    # On --reuse data from before metrics 0003 this builds the monthly series (its data migration).
     call_command("migrate", verbosity=0)
+    print(f"  migrate: {time.perf_counter() - began:.1f} s", flush=True)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -90,7 +97,7 @@ def build(*, participants: int, comparison: int, months: int, seed: int = 11) ->
 
     from tandem.impact.models import ComparisonGroup, Program
     from tandem.impact.services import cohort_create, cost_item_add, program_create, program_metric_set
-    from tandem.metrics.services import metric_define
+    from tandem.metrics.services import metric_define, metric_series_rebuild
     from tandem.org.models import OrgUnit
     from tandem.org.services import org_unit_create
 
@@ -194,12 +201,15 @@ def build(*, participants: int, comparison: int, months: int, seed: int = 11) ->
             "metric_id, period_start, person_id, entity_key, value, source, recorded_at",
             rows,
         )
+        # What metric_observations_upsert does after its writes, here for every person at once.
+        metric_series_rebuild(metric_ids=[metric_id])
         cursor.execute("ANALYZE")
     if connection.vendor == "postgresql":
         # Outside the transaction: the visibility map that index-only scans need, as autovacuum would set
         # on a live table after bulk inserts.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE metrics_metricobservation")
+            cursor.execute("VACUUM ANALYZE metrics_metricseries")
     Program.objects.filter(pk=program.pk).update(status="running")
     print(
         f"  built {total:,} people, {len(rows):,} observations in {time.perf_counter() - began:.1f} s",
@@ -270,18 +280,51 @@ def main() -> None:
         aggregate(result=result, kind="group")
         return pretrend_test(result=result)
 
+    from tandem.impact import selectors
+
+    grid_by_person = selectors._grid_by_person
+
+    def observations_only(**kwargs):  # type: ignore[no-untyped-def]
+        return grid_by_person(**{**kwargs, "series": False})
+
+    def without_series(function):  # type: ignore[no-untyped-def]
+        # The same call with the MetricSeries read switched off: the path before the series, same run.
+        def run():  # type: ignore[no-untyped-def]
+            selectors._grid_by_person = observations_only
+            try:
+                return function()
+            finally:
+                selectors._grid_by_person = grid_by_person
+
+        return run
+
+    def panel_call():  # type: ignore[no-untyped-def]
+        return program_panel_matrix(program_id=program_id, metric_code=METRIC)
+
+    old_panel = without_series(panel_call)()
+    assert panel.person_id.tobytes() == old_panel.person_id.tobytes(), "people differ"
+    assert panel.values.tobytes() == old_panel.values.tobytes(), "values differ"
+    assert panel.first_treated.tobytes() == old_panel.first_treated.tobytes(), "cohorts differ"
+    print("  panel from series == panel from observations, bit for bit", flush=True)
+
     # Interleaved, so that both see the same moments of a shared machine; best of each and the median of
     # the per-round ratios.
     bares, fulls, panels, ratios = [], [], [], []
+    old_fulls, old_panels, old_ratios = [], [], []
     estimate = None
     for _ in range(args.repeat):
         bare_seconds, _ = timed(bare, 1)
         full_seconds, estimate = timed(full, 1)
-        panel_seconds, _ = timed(lambda: program_panel_matrix(program_id=program_id, metric_code=METRIC), 1)
+        panel_seconds, _ = timed(panel_call, 1)
+        old_full_seconds, _ = timed(without_series(full), 1)
+        old_panel_seconds, _ = timed(without_series(panel_call), 1)
         bares.append(bare_seconds)
         fulls.append(full_seconds)
         panels.append(panel_seconds)
         ratios.append(full_seconds / bare_seconds)
+        old_fulls.append(old_full_seconds)
+        old_panels.append(old_panel_seconds)
+        old_ratios.append(old_full_seconds / bare_seconds)
     assert estimate is not None and estimate.overall is not None, estimate  # type: ignore[attr-defined]
     overall = estimate.overall  # type: ignore[attr-defined]
     print(
@@ -292,6 +335,10 @@ def main() -> None:
         f"  effect {overall.estimate:.3f} (95% CI {overall.ci_low:.3f} to {overall.ci_high:.3f}), true {EFFECT}"
     )
     print(f"  rounds: full {[round(x, 2) for x in fulls]}, bare {[round(x, 2) for x in bares]}")
+    print(
+        f"  rounds: panel {[round(x, 2) for x in panels]}, without series: full "
+        f"{[round(x, 2) for x in old_fulls]}, panel {[round(x, 2) for x in old_panels]}"
+    )
 
     def median(values: list[float]) -> float:
         return sorted(values)[len(values) // 2]
@@ -308,6 +355,9 @@ def main() -> None:
     print(
         f"| full / bare, median of rounds / best over best | {median(ratios):.2f}x | {min(fulls) / min(bares):.2f}x |"
     )
+    print(f"| without series: full | {median(old_fulls):.2f} | {min(old_fulls):.2f} |")
+    print(f"| without series: – of which the panel | {median(old_panels):.2f} | {min(old_panels):.2f} |")
+    print(f"| without series: full / bare | {median(old_ratios):.2f}x | {min(old_fulls) / min(bares):.2f}x |")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    # One BLAS thread per process: the server runs several workers, and multi-threaded OpenBLAS calls in
+    # concurrent requests block each other (a 0.02 s product took 3 s under load; bench/RESULTS.md, Impact).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["tandem", *args])
