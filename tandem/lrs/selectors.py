@@ -243,7 +243,7 @@ def statement_querysets(*, filters: StatementFilter) -> list[QuerySet[Any]]:
     object. One query with an OR of the two would make PostgreSQL test every statement in the table
     against the subqueries. The direct branch is served in order by the (column, seq) indexes, or, for
     agent and related_activities, by walking the relation rows' (kind, value, seq) index and joining each
-    statement by primary key.
+    statement by primary key (a statement naming the agent twice comes twice: see _head).
     """
     statements = Statement.objects.filter(_statement_conditions(filters))
     condition = _matching(filters)
@@ -260,17 +260,26 @@ def statement_querysets(*, filters: StatementFilter) -> list[QuerySet[Any]]:
     rest = _matching(filters, prefix="statement__", driven=kind)
     if rest is not None:
         rows = rows.filter(rest)
-    # A statement naming the agent in two places has two rows (same seq): keep the one with the lowest
-    # relation, so each statement comes once and the walk still stops at the page size.
-    rows = rows.exclude(
-        Exists(
-            _relation_rows(kind, value, relations).filter(
-                seq=OuterRef("seq"), relation__lt=OuterRef("relation")
-            )
-        )
-    )
     direct = rows.annotate(exact=F("statement__exact"), stored=F("statement__stored"))
     return [_paged(direct, filters), targeting]
+
+
+def _head(queryset: QuerySet[Any], *, ascending: bool, size: int) -> dict[int, tuple[int, Any, dt.datetime]]:
+    """The first `size` distinct statements of an ordered branch, by seq.
+
+    A relation-driven branch has one row per place the statement names the agent (same seq, adjacent in
+    the order): duplicates are dropped here rather than by a NOT EXISTS in SQL, which PostgreSQL turns into
+    an anti join it may plan without the seq condition (a scan of the agent's rows per row). When they cut
+    a page short, read on past the last seq: one query unless the agent is named twice in the page.
+    """
+    found: dict[int, tuple[int, Any, dt.datetime]] = {}
+    while True:
+        rows = list(queryset.values_list("seq", "exact", "stored")[:size])
+        for row in rows:
+            found.setdefault(row[0], row)
+        if len(rows) < size or len(found) >= size:
+            return dict(list(found.items())[:size])
+        queryset = queryset.filter(seq__gt=rows[-1][0]) if ascending else queryset.filter(seq__lt=rows[-1][0])
 
 
 def statements_query(*, filters: StatementFilter, languages: list[str] | None = None) -> StatementPage:
@@ -285,8 +294,7 @@ def statements_query(*, filters: StatementFilter, languages: list[str] | None = 
     limit = filters.limit if 0 < filters.limit <= MAX_LIMIT else MAX_LIMIT
     merged: dict[int, tuple[int, Any, dt.datetime]] = {}
     for queryset in statement_querysets(filters=filters):
-        for row in queryset.values_list("seq", "exact", "stored")[: limit + 1]:
-            merged[row[0]] = row
+        merged.update(_head(queryset, ascending=filters.ascending, size=limit + 1))
     rows = sorted(merged.values(), key=lambda row: row[0], reverse=not filters.ascending)[: limit + 1]
     page = rows[:limit]
     more = replace(filters, after_seq=page[-1][0]) if len(rows) > limit else None

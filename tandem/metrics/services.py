@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import json
+from collections.abc import Collection, Iterable
+from typing import Any
 
-from django.db import transaction
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
 
 from tandem.audit.services import audit_record
+from tandem.core.bulk import bulk_insert_rows
 from tandem.core.scope import DomainError
-from tandem.metrics.models import MetricDefinition, MetricObservation
+from tandem.metrics.models import MetricDefinition, MetricObservation, MetricSeries
 from tandem.metrics.records import ObservationRow
 from tandem.org.models import OrgUnit, Person
 
@@ -57,6 +63,9 @@ def metric_define(
         for key, value in values.items():
             setattr(metric, key, value)
         metric.save()
+        if "grain" in diffs or "frequency" in diffs:
+            # Series exist for person-grain monthly metrics only: build or drop them with the change.
+            metric_series_rebuild(metric_ids=[metric.pk])
         audit_record(
             actor_id=actor_id,
             action="update",
@@ -138,6 +147,12 @@ def metric_observations_upsert(
             unchanged += 1
     MetricObservation.objects.bulk_create(creates, batch_size=BATCH)
     MetricObservation.objects.bulk_update(updates, ["value", "source"], batch_size=BATCH)
+    touched: dict[int, set[int]] = {}
+    for observation in (*creates, *updates):
+        if observation.person_id is not None:
+            touched.setdefault(observation.metric_id, set()).add(observation.person_id)
+    for metric_id, person_ids in touched.items():
+        metric_series_rebuild(metric_ids=[metric_id], person_ids=person_ids)
     counts = {"create": len(creates), "update": len(updates), "unchanged": unchanged}
     if audit and (creates or updates):
         audit_record(
@@ -150,3 +165,120 @@ def metric_observations_upsert(
             summary=f"{len(creates)} new and {len(updates)} changed observations",
         )
     return counts
+
+
+# --- monthly series (MetricSeries) ----------------------------------------------------------------------
+
+# Month number (year * 12 + month - 1) of period_start, and "dated on the 1st", per database.
+_MONTH_SQL = {
+    "postgresql": (
+        "(EXTRACT(YEAR FROM period_start) * 12 + EXTRACT(MONTH FROM period_start) - 1)::int",
+        "EXTRACT(DAY FROM period_start) = 1",
+    ),
+    "sqlite": (
+        "CAST(substr(period_start, 1, 4) AS INTEGER) * 12 + CAST(substr(period_start, 6, 2) AS INTEGER) - 1",
+        "substr(period_start, 9, 2) = '01'",
+    ),
+}
+SERIES_FETCH = 200_000
+
+
+def _people_filter() -> str:
+    # One parameter for any number of people (SQLite caps parameters at 32,766).
+    return "= ANY(%s)" if connection.vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+
+
+def _people_param(person_ids: Collection[int]) -> Any:
+    ids = sorted(person_ids)
+    return ids if connection.vendor == "postgresql" else json.dumps(ids)
+
+
+def series_rows(*, metric_id: int, person_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
+    """MetricSeries rows (metric_id, person_id, first_month, months, values_f8) built from the metric's
+    observations dated on the 1st of a month, for the given people (None: everyone). One ordered read;
+    the blobs are cut from one numpy array."""
+    month, on_first = _MONTH_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    sql = (
+        f"SELECT person_id, {month}, value FROM metrics_metricobservation "  # noqa: S608 (constants only)
+        f"WHERE metric_id = %s AND person_id IS NOT NULL AND {on_first}"
+    )
+    params: list[Any] = [metric_id]
+    if person_ids is not None:
+        sql += " AND person_id " + _people_filter()
+        params.append(_people_param(person_ids))
+    chunks: list[np.ndarray] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY person_id, period_start", params)
+        while batch := cursor.fetchmany(SERIES_FETCH):
+            chunks.append(np.array(batch, dtype=np.float64))
+    if not chunks:
+        return []
+    table = np.concatenate(chunks)
+    person = table[:, 0].astype(np.int64)
+    month_no = table[:, 1].astype(np.int64)
+    starts = np.flatnonzero(np.r_[True, person[1:] != person[:-1]])
+    ends = np.r_[starts[1:], len(person)]
+    first = month_no[starts]
+    counts = month_no[ends - 1] - first + 1
+    base = np.r_[0, np.cumsum(counts)[:-1]]
+    group = np.repeat(np.arange(len(starts)), ends - starts)
+    flat = np.full(int(counts.sum()), np.nan, dtype="<f8")
+    # Values go in bit for bit (float64 from the driver's float); empty months stay NaN.
+    flat[base[group] + month_no - first[group]] = table[:, 2]
+    data = flat.tobytes()
+    return [
+        (
+            metric_id,
+            int(p),
+            dt.date(int(f) // 12, int(f) % 12 + 1, 1),
+            int(n),
+            data[8 * int(b) : 8 * (int(b) + int(n))],
+        )
+        for p, f, n, b in zip(person[starts], first, counts, base, strict=True)
+    ]
+
+
+def series_write(
+    *, model: type[Model], metric_id: int, person_ids: Collection[int] | None, build: bool
+) -> int:
+    """Replace the series of one metric (of the given people, or all) by ones built from its observations
+    (or none, when `build` is false). `model` is MetricSeries or its historical form (the data migration)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if person_ids is None:
+            cursor.execute(f"DELETE FROM {table} WHERE metric_id = %s", [metric_id])  # noqa: S608
+        else:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE metric_id = %s AND person_id " + _people_filter(),  # noqa: S608
+                [metric_id, _people_param(person_ids)],
+            )
+    if not build:
+        return 0
+    now = timezone.now()
+    return bulk_insert_rows(
+        model=model,
+        fields=["metric_id", "person_id", "first_month", "months", "values_f8", "updated_at"],
+        rows=((*row, now) for row in series_rows(metric_id=metric_id, person_ids=person_ids)),
+        prepared=["values_f8"],
+    )
+
+
+def metric_series_rebuild(*, metric_ids: Collection[int], person_ids: Collection[int] | None = None) -> int:
+    """Rewrite the monthly series of these metrics (for these people, or everyone) from the observations.
+
+    Call in the transaction that wrote the observations. Only person-grain monthly metrics keep series;
+    the series of any other metric are removed. Returns the number of series written.
+    """
+    eligible = set(
+        MetricDefinition.objects.filter(
+            pk__in=list(metric_ids),
+            grain=MetricDefinition.Grain.PERSON,
+            frequency=MetricDefinition.Frequency.MONTHLY,
+        ).values_list("pk", flat=True)
+    )
+    return sum(
+        series_write(
+            model=MetricSeries, metric_id=metric_id, person_ids=person_ids, build=metric_id in eligible
+        )
+        for metric_id in sorted(set(metric_ids))
+    )

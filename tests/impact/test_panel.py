@@ -138,9 +138,9 @@ def _long(data) -> np.ndarray:
 
 def test_the_matrix_is_the_balanced_panel_exactly(setup, django_assert_max_num_queries):
     program, people, _, _ = setup
-    # Metric, participants, last month, the dated-on-the-1st check, the grouped read, and one more for
-    # T11, who misses a month.
-    with django_assert_max_num_queries(6):
+    # Metric, cohort starts, participants, last month, the dated-on-the-1st check, the grouped read, and one
+    # more for T11, who misses a month.
+    with django_assert_max_num_queries(7):
         matrix = program_panel_matrix(program_id=program.pk, metric_code="tickets")
     full = program_panel(program_id=program.pk, metric_code="tickets")
     # The estimate trims program_panel's default window (from 12 months before the start) to the values.
@@ -203,3 +203,91 @@ def test_sqlite_concatenates_in_month_order(setup):
     # Index only: the covering index (person, metric, period_start, value) holds every column read.
     assert "USING COVERING INDEX observation_person_panel (person_id=? AND metric_id=?" in plan
     assert "TEMP B-TREE FOR GROUP BY" not in plan
+
+
+def _matrix_parts(matrix) -> tuple:  # type: ignore[no-untyped-def]
+    return (
+        matrix.months,
+        matrix.person_id.tolist(),
+        matrix.first_treated.tobytes(),
+        matrix.values.tobytes(),
+        matrix.values.shape,
+        matrix.observed_treated,
+        matrix.observed_comparison,
+        matrix.starts,
+    )
+
+
+def _tickets_id() -> int:
+    from tandem.metrics.models import MetricDefinition
+
+    return MetricDefinition.objects.get(code="tickets").pk
+
+
+def test_the_series_path_is_the_observation_path_exactly(setup, django_assert_max_num_queries):
+    from tandem.metrics.models import MetricSeries
+    from tandem.metrics.services import metric_series_rebuild
+
+    program, people, _, _ = setup
+    without = program_panel_matrix(program_id=program.pk, metric_code="tickets")
+    # The backfill (as the data migration does it): one series per person with values, the outsider too.
+    assert metric_series_rebuild(metric_ids=[_tickets_id()]) == 13
+    # Metric, cohort starts, participants, last month, the dated-on-the-1st check, the series: no partial-row
+    # query.
+    with django_assert_max_num_queries(6):
+        with_series = program_panel_matrix(program_id=program.pk, metric_code="tickets")
+    assert _matrix_parts(with_series) == _matrix_parts(without)
+    t11 = MetricSeries.objects.get(person=people["T11"])
+    stored = np.frombuffer(bytes(t11.values_f8), dtype="<f8")
+    assert (t11.first_month, t11.months) == (MONTHS[0], len(MONTHS))
+    assert np.isnan(stored[3]) and not np.isnan(np.delete(stored, 3)).any()
+
+
+def test_an_upsert_of_one_observation_updates_the_series(setup):
+    from tandem.metrics.models import MetricSeries
+    from tandem.metrics.records import ObservationRow
+    from tandem.metrics.services import metric_observations_upsert, metric_series_rebuild
+
+    program, people, _, _ = setup
+    metric_series_rebuild(metric_ids=[_tickets_id()])
+    before = {s.person_id: (s.updated_at, bytes(s.values_f8)) for s in MetricSeries.objects.all()}
+    # T11's missing April arrives: T11 joins the balanced panel.
+    counts = metric_observations_upsert(
+        rows=[ObservationRow("tickets", dt.date(2025, 4, 1), "person", "T11", 12.345678901234567)],
+        actor_id=None,
+        source="test",
+    )
+    assert counts == {"create": 1, "update": 0, "unchanged": 0}
+    after = {s.person_id: (s.updated_at, bytes(s.values_f8)) for s in MetricSeries.objects.all()}
+    t11 = people["T11"].pk
+    assert np.frombuffer(after[t11][1], dtype="<f8")[3] == 12.345678901234567
+    assert not np.isnan(np.frombuffer(after[t11][1], dtype="<f8")).any()
+    # Only T11's series was rewritten.
+    assert {p for p in after if after[p] != before[p]} == {t11}
+    with_series = program_panel_matrix(program_id=program.pk, metric_code="tickets")
+    assert t11 in with_series.person_id.tolist()
+    MetricSeries.objects.all().delete()
+    assert _matrix_parts(with_series) == _matrix_parts(
+        program_panel_matrix(program_id=program.pk, metric_code="tickets")
+    )
+
+
+@pytest.mark.usefixtures("setup")
+def test_series_follow_the_metric_definition():
+    from tandem.metrics.models import MetricDefinition, MetricSeries
+    from tandem.metrics.services import metric_define, metric_series_rebuild
+
+    metric = MetricDefinition.objects.get(code="tickets")
+    metric_series_rebuild(metric_ids=[metric.pk])
+    assert MetricSeries.objects.filter(metric=metric).count() == 13
+    define = {
+        "actor_id": None,
+        "code": "tickets",
+        "name": metric.name,
+        "unit": metric.unit,
+        "grain": "person",
+    }
+    metric_define(**define, frequency="weekly")
+    assert not MetricSeries.objects.filter(metric=metric).exists()
+    metric_define(**define, frequency="monthly")
+    assert MetricSeries.objects.filter(metric=metric).count() == 13
