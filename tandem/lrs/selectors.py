@@ -33,7 +33,7 @@ from tandem.lrs.records import (
     StatementFilter,
     StatementPage,
 )
-from tandem.lrs.xapi import XapiValidationError, agent_ifi, statement_format
+from tandem.lrs.xapi import XapiValidationError, agent_ifi, statement_activity_ids, statement_format
 
 # How many StatementRef hops the "targeting statements match too" rule follows (the spec says
 # recursively; chains longer than this are not followed, see docs/lrs-storage.md).
@@ -113,10 +113,28 @@ def consistent_through() -> dt.datetime:
     return statements_snapshot()[1]
 
 
-def _format(statement: dict[str, Any], fmt: str, languages: list[str]) -> dict[str, Any]:
+def activity_definitions_get(*, activity_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The stored canonical definitions of these activities, by id (one query; unknown ids absent)."""
+    if not activity_ids:
+        return {}
+    rows = ActivityDefinition.objects.filter(activity_id__in=set(activity_ids)).values_list(
+        "activity_id", "definition"
+    )
+    return {activity_id: definition for activity_id, definition in rows if definition}
+
+
+def _formatted(statements: list[dict[str, Any]], fmt: str, languages: list[str]) -> list[dict[str, Any]]:
+    """Statements shaped for ``fmt``; canonical loads every definition the page needs in one query."""
     if fmt == "exact":
-        return statement
-    return statement_format(statement=statement, fmt=fmt, languages=languages)
+        return statements
+    definitions: dict[str, dict[str, Any]] = {}
+    if fmt == "canonical":
+        ids = set().union(*(statement_activity_ids(statement=statement) for statement in statements))
+        definitions = activity_definitions_get(activity_ids=ids)
+    return [
+        statement_format(statement=statement, fmt=fmt, languages=languages, definitions=definitions)
+        for statement in statements
+    ]
 
 
 def statement_get(
@@ -138,7 +156,7 @@ def statement_get(
     row = statements.values_list("exact", "stored").first()
     if row is None:
         raise LrsNotFound(f"No {'voided ' if voided else ''}statement {statement_id}")
-    return _format(row[0], fmt, languages or []), row[1]
+    return _formatted([row[0]], fmt, languages or [])[0], row[1]
 
 
 def _agent_relations(filters: StatementFilter) -> list[str] | None:
@@ -299,7 +317,7 @@ def statements_query(*, filters: StatementFilter, languages: list[str] | None = 
     page = rows[:limit]
     more = replace(filters, after_seq=page[-1][0]) if len(rows) > limit else None
     return StatementPage(
-        statements=[_format(exact, filters.format, languages or []) for _seq, exact, _stored in page],
+        statements=_formatted([exact for _seq, exact, _stored in page], filters.format, languages or []),
         more=more,
         consistent_through=through,
         last_stored=max((stored for _s, _e, stored in page), default=None),

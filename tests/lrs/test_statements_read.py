@@ -201,6 +201,86 @@ def test_lrs_statement_query_format_ids_strips_display(xapi):
     assert xapi.get({"format": "pretty"}).status_code == 400
 
 
+def _course(definition: dict) -> dict:
+    return {"objectType": "Activity", "id": COURSE, "definition": definition}
+
+
+def test_lrs_statement_query_format_canonical_uses_the_merged_definition_language_filtered(xapi):
+    """Communication 2.1.3 / Data 2.6 "format": canonical returns Activity Objects "populated with the
+    canonical definition ... as determined by the LRS", each language map reduced to the best match."""
+    first = statement(obj=_course({"name": {"en-US": "Course"}, "type": "http://example.com/types/a"}))
+    second = statement(obj=_course({"name": {"de": "Kurs"}, "description": {"en-US": "About", "de": "Über"}}))
+    _store(xapi, first, second)
+    merged = {
+        "name": {"de": "Kurs"},
+        "description": {"de": "Über"},
+        "type": "http://example.com/types/a",
+    }
+    response = xapi.get({"format": "canonical"}, HTTP_ACCEPT_LANGUAGE="de, en;q=0.5")
+    assert [s["object"]["definition"] for s in response.json()["statements"]] == [merged, merged]
+    single = xapi.get({"statementId": first["id"], "format": "canonical"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert single.json()["object"]["definition"] == merged
+    english = xapi.get({"statementId": first["id"], "format": "canonical"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["object"]["definition"]["name"] == {"en-US": "Course"}
+
+
+def test_lrs_statement_query_format_canonical_covers_context_and_substatement_activities(xapi):
+    """Data 2.6 "format": every Activity Object is canonical, in contextActivities and SubStatements too."""
+    parent = "http://example.com/activities/programme"
+    _store(xapi, statement(obj=_course({"name": {"en-US": "Course"}})))
+    _store(xapi, statement(activity=parent, context={"contextActivities": {"parent": {"id": COURSE}}}))
+    sub = statement(
+        obj={
+            "objectType": "SubStatement",
+            "actor": agent(),
+            "verb": {"id": COMPLETED},
+            "object": {"id": COURSE},
+            "context": {"contextActivities": {"grouping": [{"id": parent}]}},
+        }
+    )
+    _store(xapi, sub)
+    newest_first = xapi.get({"format": "canonical"}).json()["statements"]
+    assert newest_first[0]["object"]["object"] == {"id": COURSE, "definition": {"name": {"en-US": "Course"}}}
+    # The programme was never defined: it keeps what the statement had (nothing).
+    assert newest_first[0]["object"]["context"]["contextActivities"]["grouping"] == [{"id": parent}]
+    assert newest_first[1]["context"]["contextActivities"]["parent"] == [
+        {"id": COURSE, "definition": {"name": {"en-US": "Course"}}}
+    ]
+
+
+def test_lrs_statement_query_formats_exact_and_ids_ignore_the_merged_definition(xapi):
+    """Communication 2.1.3: exact returns the statement as received; ids only the identifiers."""
+    first = statement(obj=_course({"name": {"en-US": "Course"}}))
+    _store(xapi, first, statement(obj=_course({"name": {"de": "Kurs"}})))
+    assert xapi.get({"statementId": first["id"], "format": "exact"}).json()["object"] == first["object"]
+    assert xapi.get({"statementId": first["id"], "format": "ids"}).json()["object"] == {
+        "objectType": "Activity",
+        "id": COURSE,
+    }
+
+
+def test_lrs_statement_query_format_canonical_query_count_is_constant_per_page(xapi):
+    """One query loads the definitions of every activity on the page, whatever the page size."""
+    _store(
+        xapi,
+        *[
+            statement(
+                obj=_course({"name": {"en-US": f"Course {i}"}}) | {"id": f"{COURSE}/{i}"},
+                context={"contextActivities": {"parent": [{"id": COURSE}]}},
+            )
+            for i in range(30)
+        ],
+    )
+    counts = []
+    for limit in ("5", "25"):
+        with CaptureQueriesContext(connection) as queries:
+            response = xapi.get({"format": "canonical", "limit": limit})
+        assert len(_ids(response)) == int(limit)
+        counts.append(len(queries))
+    # Authentication + snapshot bound + the two branches + the definitions (1).
+    assert counts[0] == counts[1] <= 5, counts
+
+
 def test_lrs_statement_query_attachments_false_is_json(xapi):
     response = xapi.get({"attachments": "false"})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")

@@ -7,7 +7,13 @@ from tandem.lrs.xapi.agents import agent_ifi, mbox_normalise
 from tandem.lrs.xapi.compare import statement_equivalent
 from tandem.lrs.xapi.errors import XapiValidationError
 from tandem.lrs.xapi.formats import duration_seconds, timestamp_parse
-from tandem.lrs.xapi.output import FORMATS, language_pick, normalise, statement_format
+from tandem.lrs.xapi.output import (
+    FORMATS,
+    language_pick,
+    normalise,
+    statement_activity_ids,
+    statement_format,
+)
 from tandem.lrs.xapi.signature import SIGNATURE_ALGORITHMS, signature_verify
 from tandem.lrs.xapi.validate import (
     SIGNATURE_USAGE_TYPE,
@@ -28,6 +34,7 @@ __all__ = [
     "mbox_normalise",
     "normalise",
     "signature_verify",
+    "statement_activity_ids",
     "statement_equivalent",
     "statement_format",
     "statement_validate",

@@ -10,9 +10,10 @@ Communication 2.1.3 "format":
   after applying the language filtering process ... and return the original Agent and Group
   Objects as in exact mode".
 
-This module has no storage: for ``canonical`` the caller substitutes the LRS's canonical Activity
-definitions / Verb displays first (if it keeps any) and this module applies the language filtering
-(Communication 2.1.3.s4) to the language maps it finds.
+This module has no storage: for ``canonical`` the caller passes the LRS's canonical Activity
+definitions as a mapping (activity id -> definition, see statement_activity_ids); they replace the
+definitions inside the statement, and then the language filtering (Communication 2.1.3.s4) is applied
+to the language maps found.
 
 ``ids`` and ``canonical`` output is normalise()d; ``exact`` is returned as received.
 """
@@ -113,8 +114,37 @@ def _activity_ids(activity: Any) -> Any:
     return out
 
 
-def _activity_canonical(activity: Any, languages: list[str]) -> Any:
-    if not isinstance(activity, dict) or not isinstance(activity.get("definition"), dict):
+def statement_activity_ids(*, statement: Mapping[str, Any]) -> set[str]:
+    """Every Activity id in a statement: object, SubStatement object and contextActivities.
+
+    The Activities format=canonical rewrites, so the caller can load their definitions in one go.
+    """
+    found: set[str] = set()
+
+    def collect(activity: Any) -> Any:
+        if isinstance(activity, Mapping) and isinstance(activity.get("id"), str):
+            found.add(activity["id"])
+        return activity
+
+    # _shape on a normalised copy visits exactly the Activities statement_format will rewrite.
+    _shape(
+        normalise(statement=statement), agent=lambda agent: agent, activity=collect, verb=lambda verb: verb
+    )
+    return found
+
+
+def _activity_canonical(
+    activity: Any, languages: list[str], definitions: Mapping[str, Mapping[str, Any]]
+) -> Any:
+    if not isinstance(activity, dict):
+        return activity
+    activity_id = activity.get("id")
+    stored = definitions.get(activity_id) if isinstance(activity_id, str) else None
+    if stored:
+        # The LRS's merged definition wins over the statement's (Data 2.6 "format": canonical);
+        # copied, as the language filtering below edits it in place.
+        activity["definition"] = copy.deepcopy(dict(stored))
+    if not isinstance(activity.get("definition"), dict):
         return activity
     definition = activity["definition"]
     for key in ("name", "description"):
@@ -173,13 +203,20 @@ def _shape(
                     entry[inner] = agent(entry[inner])
 
 
-def statement_format(*, statement: Mapping[str, Any], fmt: str, languages: list[str]) -> dict[str, Any]:
+def statement_format(
+    *,
+    statement: Mapping[str, Any],
+    fmt: str,
+    languages: list[str],
+    definitions: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
     """The statement as returned for GET /statements?format=``fmt`` (see module docstring).
 
     ``ids``: Agents and Identified Groups keep objectType and their IFI; Anonymous Groups keep
     objectType and their members' IFIs; Activities keep id (and objectType if present); Verbs keep
-    id. ``canonical``: Verb display and Activity name/description/interaction component
-    descriptions are reduced to the best language for ``languages``. Raises ValueError for an
+    id. ``canonical``: each Activity whose id is in ``definitions`` gets that definition instead of
+    its own (the others keep theirs), then Verb display and Activity name/description/interaction
+    component descriptions are reduced to the best language for ``languages``. Raises ValueError for an
     unknown ``fmt`` (the HTTP layer validates the parameter first).
     """
     if fmt not in FORMATS:
@@ -198,7 +235,7 @@ def statement_format(*, statement: Mapping[str, Any], fmt: str, languages: list[
         _shape(
             out,
             agent=lambda agent: agent,
-            activity=lambda activity: _activity_canonical(activity, languages),
+            activity=lambda activity: _activity_canonical(activity, languages, definitions or {}),
             verb=lambda verb: _verb_canonical(verb, languages),
         )
     return out

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from tandem.lrs.xapi import language_pick, normalise, statement_format
+from tandem.lrs.xapi import language_pick, normalise, statement_activity_ids, statement_format
 from tests.lrs.xapi.statements import (
     assessment_answer,
     course_completion,
@@ -156,3 +156,19 @@ def test_statement_format_does_not_modify_input() -> None:
     statement_format(statement=statement, fmt="canonical", languages=["fr"])
     statement_format(statement=statement, fmt="ids", languages=[])
     assert statement == before
+
+
+def test_canonical_substitutes_the_given_definitions_then_filters_languages() -> None:
+    """Data 2.6 "format": canonical uses the LRS's definition; activities it has none for keep theirs."""
+    statement = assessment_answer()
+    parent = statement["context"]["contextActivities"]["parent"]["id"]  # a single object, not an array
+    question = statement["object"]["id"]
+    stored = {"name": {"en-US": "Privacy quiz", "fr": "Quiz"}}
+    before = copy.deepcopy(stored)
+    out = statement_format(
+        statement=statement, fmt="canonical", languages=["fr"], definitions={parent: stored}
+    )
+    assert out["context"]["contextActivities"]["parent"][0]["definition"] == {"name": {"fr": "Quiz"}}
+    assert out["object"]["definition"]["type"] == statement["object"]["definition"]["type"]
+    assert stored == before  # the caller's mapping is not edited by the language filtering
+    assert statement_activity_ids(statement=statement) == {question, parent}
