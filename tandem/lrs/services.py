@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tandem.audit.services import audit_record
@@ -56,6 +56,43 @@ def _secret_pair() -> tuple[str, str]:
     return secret, make_password(secret)
 
 
+def _client_record(
+    *,
+    name: str,
+    authority_name: str,
+    key: str,
+    secret_hash: str,
+    scopes: list[str],
+    actor_id: int | None,
+    summary: str,
+) -> LrsClient:
+    """Insert a client whose authority is an account agent named by its key, and audit it (the caller holds
+    the transaction)."""
+    authority = {
+        "objectType": "Agent",
+        "name": authority_name,
+        "account": {"homePage": AUTHORITY_HOME_PAGE, "name": key},
+    }
+    client = LrsClient.objects.create(
+        name=name,
+        key=key,
+        secret_hash=secret_hash,
+        scopes=scopes,
+        authority=authority,
+        authority_ifi=agent_key(authority) or f"account:{AUTHORITY_HOME_PAGE}|{key}",
+    )
+    audit_record(
+        actor_id=actor_id,
+        action="create",
+        entity_type="lrs_client",
+        entity_id=client.pk,
+        entity_label=client.name,
+        changes={"scopes": client.scopes},
+        summary=summary,
+    )
+    return client
+
+
 def lrs_client_create(
     *, name: str, scopes: list[str], actor_id: int | None = None
 ) -> tuple[LrsClient, ClientCredentials]:
@@ -69,30 +106,41 @@ def lrs_client_create(
         raise LrsBadRequest("Give the client a name")
     key = secrets.token_hex(16)
     secret, secret_hash = _secret_pair()
-    authority = {
-        "objectType": "Agent",
-        "name": name.strip()[:200],
-        "account": {"homePage": AUTHORITY_HOME_PAGE, "name": key},
-    }
     with transaction.atomic():
-        client = LrsClient.objects.create(
+        client = _client_record(
             name=name.strip()[:200],
+            authority_name=name.strip()[:200],
             key=key,
             secret_hash=secret_hash,
             scopes=sorted(set(scopes)),
-            authority=authority,
-            authority_ifi=agent_key(authority) or f"account:{AUTHORITY_HOME_PAGE}|{key}",
-        )
-        audit_record(
             actor_id=actor_id,
-            action="create",
-            entity_type="lrs_client",
-            entity_id=client.pk,
-            entity_label=client.name,
-            changes={"scopes": client.scopes},
             summary=f"LRS credential {key} created",
         )
     return client, ClientCredentials(key=key, secret=secret)
+
+
+def lrs_internal_client_get(*, app: str) -> LrsClient:
+    """The credential Tandem's own app ("surveys", ...) stores its statements under, created on first use;
+    safe when two callers race. It has no usable secret, so it never opens over HTTP: it only names the
+    `authority` of the statements the app writes through statements_store."""
+    key = f"tandem-{app}"[:64]
+    client = LrsClient.objects.filter(key=key).first()
+    if client is not None:
+        return client
+    try:
+        with transaction.atomic():
+            return _client_record(
+                name=f"Tandem {app} (internal)",
+                authority_name=f"Tandem {app}",
+                key=key,
+                secret_hash=make_password(None),  # unusable: no secret opens it
+                scopes=[LrsScope.STATEMENTS_WRITE.value],
+                actor_id=None,
+                summary=f"Internal LRS credential {key} created for Tandem's {app}",
+            )
+    except IntegrityError:
+        # Another request created it between our read and our insert.
+        return LrsClient.objects.get(key=key)
 
 
 def _client_for_key(key: str) -> LrsClient:

@@ -27,8 +27,7 @@ from django_tasks import task
 from tandem.audit.services import AuditEntry, audit_record, audit_record_many
 from tandem.core.scope import DomainError
 from tandem.impact.models import Cohort, Participant, Program
-from tandem.lrs.internal import lrs_internal_client_get
-from tandem.lrs.services import statements_store
+from tandem.lrs.services import lrs_internal_client_get, statements_store
 from tandem.org.models import Assignment, Person
 from tandem.surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
 from tandem.surveys.questions import (
@@ -628,6 +627,38 @@ def _answers(response: SurveyResponse, cleaned: Mapping[str, tuple[float | None,
     ]
 
 
+def _recorded(
+    *,
+    survey: Survey,
+    invitation: SurveyInvitation,
+    cleaned: Mapping[str, tuple[float | None, str]],
+    when: dt.datetime,
+) -> tuple[SurveyResponse, dict[str, Any]]:
+    """The (unsaved) response to an invitation and its xAPI statement. An anonymous survey keeps no person
+    and no invitation on the response, and only the day in the statement."""
+    statement_id = uuid.uuid4()
+    response = SurveyResponse(
+        survey=survey,
+        cohort_id=invitation.cohort_id,
+        org_unit_id=invitation.org_unit_id,
+        invitation=None if survey.anonymous else invitation,
+        person_id=None if survey.anonymous else invitation.subject_id,
+        responded_at=when,
+        statement_id=statement_id,
+    )
+    statement = _statement(
+        statement_id=statement_id,
+        survey=survey,
+        program=survey.program,
+        cohort=invitation.cohort,
+        respondent=None if survey.anonymous else invitation.person,
+        subject=None if survey.anonymous else invitation.subject,
+        cleaned=cleaned,
+        timestamp=_day(when) if survey.anonymous else when,
+    )
+    return response, statement
+
+
 def survey_response_submit(
     *, token: str, answers: Mapping[str, AnswerValue | None], now: dt.datetime
 ) -> SubmitResult:
@@ -640,7 +671,6 @@ def survey_response_submit(
     invitation = survey_invitation_usable(token=token, now=now)
     survey = invitation.survey
     cleaned = answers_validate(kind=survey.kind, answers=answers)
-    statement_id = uuid.uuid4()
     with transaction.atomic():
         # The conditional UPDATE is the once-only guard: of two submits racing, one finds the row answered.
         taken = SurveyInvitation.objects.filter(pk=invitation.pk, responded_at__isnull=True).update(
@@ -648,26 +678,9 @@ def survey_response_submit(
         )
         if not taken:
             raise SurveyAlreadyAnswered("Your answers were recorded earlier. Thank you!")
-        response = SurveyResponse.objects.create(
-            survey=survey,
-            cohort_id=invitation.cohort_id,
-            org_unit_id=invitation.org_unit_id,
-            invitation=None if survey.anonymous else invitation,
-            person=None if survey.anonymous else invitation.subject,
-            responded_at=now,
-            statement_id=statement_id,
-        )
+        response, statement = _recorded(survey=survey, invitation=invitation, cleaned=cleaned, when=now)
+        response.save()
         SurveyAnswer.objects.bulk_create(_answers(response, cleaned))
-        statement = _statement(
-            statement_id=statement_id,
-            survey=survey,
-            program=survey.program,
-            cohort=invitation.cohort,
-            respondent=None if survey.anonymous else invitation.person,
-            subject=None if survey.anonymous else invitation.subject,
-            cleaned=cleaned,
-            timestamp=_day(now) if survey.anonymous else now,
-        )
         statements_store(
             statements=[statement], version=XAPI_VERSION, client=lrs_internal_client_get(app="surveys")
         )
@@ -680,7 +693,7 @@ def survey_response_submit(
             entity_label=survey.title,
             summary="A response was recorded",
         )
-    return SubmitResult(survey_id=survey.pk, response_id=response.pk, statement_id=str(statement_id))
+    return SubmitResult(survey_id=survey.pk, response_id=response.pk, statement_id=str(response.statement_id))
 
 
 def _import_errors(
@@ -748,30 +761,11 @@ def survey_responses_import(
         invitation.responded_at = _day(when) if survey.anonymous else when
         invitation.sent_at = invitation.sent_at or min(invitation.due_at, when)
         changed.append(invitation)
-        statement_id = uuid.uuid4()
-        responses.append(
-            SurveyResponse(
-                survey_id=survey.pk,
-                cohort_id=invitation.cohort_id,
-                org_unit_id=invitation.org_unit_id,
-                invitation=None if survey.anonymous else invitation,
-                person_id=None if survey.anonymous else invitation.subject_id,
-                responded_at=when,
-                statement_id=statement_id,
-            )
+        response, statement = _recorded(
+            survey=survey, invitation=invitation, cleaned=cleaned[index], when=when
         )
-        statements.append(
-            _statement(
-                statement_id=statement_id,
-                survey=survey,
-                program=survey.program,
-                cohort=invitation.cohort,
-                respondent=None if survey.anonymous else invitation.person,
-                subject=None if survey.anonymous else invitation.subject,
-                cleaned=cleaned[index],
-                timestamp=_day(when) if survey.anonymous else when,
-            )
-        )
+        responses.append(response)
+        statements.append(statement)
     SurveyInvitation.objects.bulk_update(changed, ["responded_at", "sent_at"], batch_size=500)
     # Imported history: every invitation due by `now` went out on its due date, answered or not, so response
     # rates count the people who never answered too.
