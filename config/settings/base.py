@@ -101,7 +101,7 @@ else:
                 # WAL lets readers (progress pages) run while a writer (an import) holds the lock.
                 "init_command": (
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
-                    " PRAGMA foreign_keys=ON;"
+                    " PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;"
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
@@ -196,6 +196,7 @@ TANDEM_MIN_GROUP_SIZE = int(os.environ.get("TANDEM_MIN_GROUP_SIZE", "5"))
 TANDEM_BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # While `tandem serve` runs, due survey invitations and reminders are sent this often (seconds; 0: never).
 TANDEM_SURVEY_DISPATCH_SECONDS = int(os.environ.get("TANDEM_SURVEY_DISPATCH_SECONDS", "300"))
+TANDEM_XAPI_DOWNGRADE_STATEMENTS = env_bool("TANDEM_XAPI_DOWNGRADE_STATEMENTS", True)  # docs/xapi-versions.md
 
 LOGGING = {
     "version": 1,

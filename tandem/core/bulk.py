@@ -97,6 +97,26 @@ def _insert_sql(connection: BaseDatabaseWrapper, model: type[Model], fields: Seq
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES " + ", ".join([placeholder] * rows)  # noqa: S608
 
 
+def _array_type(field: Any, connection: BaseDatabaseWrapper) -> str:
+    """The element type of a column's parameter array in _unnest_insert_sql."""
+    if isinstance(field, models.ForeignKey):
+        return _array_type(field.target_field, connection)
+    if isinstance(field, models.CharField | models.TextField):
+        # text, not varchar(n): an explicit cast to varchar(n) truncates silently, where the INSERT's
+        # assignment to the column rejects a value that is too long, as a VALUES list would.
+        return "text"
+    return str(field.cast_db_type(connection))
+
+
+def _unnest_insert_sql(connection: BaseDatabaseWrapper, model: type[Model], fields: Sequence[Any]) -> str:
+    """PostgreSQL: INSERT … SELECT FROM unnest(one typed array per column)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    arrays = ", ".join(f"%s::{_array_type(field, connection)}[]" for field in fields)
+    # Only quoted identifiers, column types and placeholders are interpolated; values go as parameters.
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
+
+
 def bulk_insert_rows(
     *,
     model: type[Model],
@@ -129,8 +149,10 @@ def bulk_insert_rows(
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in model_fields)
         count = 0
+        # wrap_database_errors: a failed COPY raises Django's IntegrityError/DataError, as an INSERT would.
         with (
             connection.cursor() as cursor,
+            connection.wrap_database_errors,
             cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
         ):
             for row in rows:
@@ -184,6 +206,15 @@ def bulk_upsert_rows(
     updates = ", ".join(
         f"{quote(field.column)} = excluded.{quote(field.column)}" for field in _fields(model, update_fields)
     )
+    on_conflict = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    if connection.vendor == "postgresql":
+        # One array parameter per column, whatever the number of rows: the SQL text is the same for every
+        # batch (psycopg parses it once and caches it), where a VALUES list of ~1,000 placeholders is
+        # split and bound in Python on every call and planned by the server every time.
+        columns = [[prepare(row[index]) for row in rows] for index, prepare in enumerate(preparers)]
+        with connection.cursor() as cursor:
+            cursor.execute(f"{_unnest_insert_sql(connection, model, model_fields)} {on_conflict}", columns)
+        return len(rows)
     limit = _max_params(connection)
     per_statement = max(1, min(MAX_ROWS_PER_STATEMENT, limit // len(model_fields)))
     with connection.cursor() as cursor:
@@ -191,7 +222,7 @@ def bulk_upsert_rows(
             chunk = rows[start : start + per_statement]
             params = [prepare(value) for row in chunk for prepare, value in zip(preparers, row, strict=True)]
             sql = _insert_sql(connection, model, model_fields, len(chunk))
-            cursor.execute(f"{sql} ON CONFLICT ({conflict}) DO UPDATE SET {updates}", params)
+            cursor.execute(f"{sql} {on_conflict}", params)
     return len(rows)
 
 

@@ -101,7 +101,9 @@ def activity_definitions_merge(*, rows: Sequence[Statement]) -> None:
     if not seen:
         return
     existing = dict(
-        ActivityDefinition.objects.filter(activity_id__in=list(seen)).values_list("activity_id", "definition")
+        ActivityDefinition.objects.filter(activity_id__in_array=list(seen)).values_list(
+            "activity_id", "definition"
+        )
     )
     changed: list[tuple[str, str, dt.datetime, str]] = []
     for activity_id, entries in seen.items():

@@ -18,14 +18,20 @@ from django.db.models import Max
 from django.db.models.fields.json import KT
 from django.utils import timezone
 
+from tandem.lrs.matching import actor_person_ids
 from tandem.lrs.models import ActivityDefinition, Document, LrsClient, LrsScope, Statement
 from tandem.lrs.records import LrsBadRequest, LrsConflict, LrsError, LrsNotFound
-from tandem.lrs.xapi import XapiValidationError, agent_ifi
+from tandem.lrs.xapi import XapiValidationError, agent_ifi, mbox_normalise
+from tandem.org.models import Person
 
 # A document key's text parts together (UTF-8): PostgreSQL B-tree entries hold about 2.7 kB.
 MAX_KEY_BYTES = 2400
 # How many distinct names /agents lists for one agent (names come from statements, newest first).
 MAX_PERSON_NAMES = 20
+# How many identities /agents lists for one person besides the requested one (newest statements first).
+MAX_PERSON_IDENTITIES = 50
+# Statement.actor_ifi's length: a stored IFI this long may have been cut, so it is not listed as an identity.
+MAX_IFI_CHARS = 512
 
 
 class LrsPreconditionFailed(LrsError):
@@ -312,16 +318,75 @@ def activity_get(*, activity_id: str) -> tuple[dict[str, Any], dt.datetime]:
     return activity, row[1]
 
 
-def person_get(*, agent: dict[str, Any], ifi: str) -> dict[str, Any]:
-    """The Person object for an agent (Communication 2.4): its own IFI plus the names seen for it.
+def _ifi_property(ifi: str) -> tuple[str, Any] | None:
+    """A stored actor IFI ("mbox:mailto:…", "account:<homePage>|<name>") as its Person property and value."""
+    if len(ifi) >= MAX_IFI_CHARS:  # cut to the column's length when stored: not the identity that was sent
+        return None
+    kind, _, value = ifi.partition(":")
+    if kind == "account":
+        # An IRL cannot contain "|", so the first one ends the homePage (as in matching.py).
+        home_page, bar, name = value.partition("|")
+        return (kind, {"homePage": home_page, "name": name}) if bar else None
+    if kind in ("mbox", "mbox_sha1sum", "openid") and value:
+        return kind, value
+    return None
 
-    2.4.s3.b3: an agent the LRS knows nothing about still gets a Person with what the request gave.
+
+def _linked_person_id(ifi: str) -> int | None:
+    """The person an IFI refers to: the link stored with its newest linked statement, else the matching rules.
+
+    The stored link comes first because learning records and the learning pages already use it (it survives a
+    later change of work email); the rules cover an identity whose statements arrived before its person
+    existed, or that has none yet.
     """
+    linked = (
+        Statement.objects.filter(actor_ifi=ifi, person__isnull=False)
+        .order_by("-seq")
+        .values_list("person_id", flat=True)
+        .first()
+    )
+    if linked is not None:
+        return linked
+    return actor_person_ids(actor_ifis=[ifi]).get(ifi)
+
+
+def _person_identities(person_id: int, *, requested: str) -> list[str]:
+    """The other IFIs the LRS has linked to the person (newest first), then the mbox of their work email."""
+    ifis = list(
+        Statement.objects.filter(person_id=person_id)
+        .exclude(actor_ifi="")
+        .values("actor_ifi")
+        .annotate(last=Max("seq"))
+        .order_by("-last")
+        .values_list("actor_ifi", flat=True)[:MAX_PERSON_IDENTITIES]
+    )
+    email = (Person.objects.filter(pk=person_id).values_list("work_email", flat=True).first() or "").strip()
+    if "@" in email:
+        work = f"mbox:{mbox_normalise(mbox=f'mailto:{email}')}"
+        # Matching compares work emails without case, so a statement mbox differing only in case is this one.
+        if not any(known.lower() == work.lower() for known in [requested, *ifis]):
+            ifis.append(work)
+    return [known for known in ifis if known != requested]
+
+
+def person_get(*, agent: dict[str, Any], ifi: str) -> dict[str, Any]:
+    """The Person object for an agent (Communication 2.4): every identity the LRS knows is the same person,
+    and the names seen for them.
+
+    When the IFI refers to a person (see _linked_person_id), the Person lists each IFI of the statements
+    linked to that person and the mbox of their work email, the requested identity first; otherwise only the
+    requested identity. 2.4.s3.b3: an agent the LRS knows nothing about still gets a Person with what the
+    request gave. At most six queries, however many identities or statements the person has.
+    """
+    ifis = [ifi]
+    person_id = _linked_person_id(ifi)
+    if person_id is not None:
+        ifis.extend(_person_identities(person_id, requested=ifi))
     names: list[str] = []
     if isinstance(agent.get("name"), str):
         names.append(agent["name"])
     seen = (
-        Statement.objects.filter(actor_ifi=ifi)
+        Statement.objects.filter(actor_ifi__in=ifis)
         .annotate(actor_name=KT("exact__actor__name"))
         .exclude(actor_name=None)
         .values("actor_name")
@@ -333,9 +398,14 @@ def person_get(*, agent: dict[str, Any], ifi: str) -> dict[str, Any]:
     person: dict[str, Any] = {"objectType": "Person"}
     if names:
         person["name"] = names
+    # The requested identity as the request gave it (the stored forms are normalised), then the others.
     kind = ifi.split(":", 1)[0]
     if kind == "account":
         person["account"] = [{"homePage": agent["account"]["homePage"], "name": agent["account"]["name"]}]
     else:
         person[kind] = [agent[kind]]
+    for other in ifis[1:]:
+        found = _ifi_property(other)
+        if found is not None:
+            person.setdefault(found[0], []).append(found[1])
     return person

@@ -64,6 +64,30 @@ _WRITE_FIELDS = ["actor_ifi", "activity_id", *_UPDATE_FIELDS]
 Pair = tuple[str, str]
 
 
+@dataclass(slots=True)
+class _Record:
+    """A learning record's row as the write path reads, merges and upserts it (not a model instance:
+    building ~1,000 LearningRecord instances per stored batch cost more than the queries around it)."""
+
+    actor_ifi: str
+    activity_id: str
+    person_id: int | None = None
+    first_attempt: dt.datetime | None = None
+    last_attempt: dt.datetime | None = None
+    attempts: int = 0
+    statements: int = 0
+    completed: bool = False
+    completed_at: dt.datetime | None = None
+    passed: bool | None = None
+    best_score_scaled: float | None = None
+    best_score_raw: float | None = None
+    total_seconds: float = 0.0
+    pk: int | None = None
+
+
+_SELECT_FIELDS = [*_WRITE_FIELDS, "id"]
+
+
 @dataclass
 class _Facts:
     """What one statement contributes to its record."""
@@ -153,7 +177,7 @@ def _max(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else max(a, b)
 
 
-def _apply(record: LearningRecord, tally: _Tally, *, new_attempts: int, fresh: bool) -> None:
+def _apply(record: _Record, tally: _Tally, *, new_attempts: int, fresh: bool) -> None:
     """Write a tally onto a record: replacing it (fresh) or merging into what it holds."""
     assert tally.first is not None and tally.last is not None
     if fresh:
@@ -164,6 +188,7 @@ def _apply(record: LearningRecord, tally: _Tally, *, new_attempts: int, fresh: b
         record.best_score_scaled, record.best_score_raw = tally.scaled, tally.raw
         record.total_seconds = tally.seconds
         return
+    assert record.first_attempt is not None and record.last_attempt is not None
     record.first_attempt = min(record.first_attempt, tally.first)
     record.last_attempt = max(record.last_attempt, tally.last)
     record.attempts += new_attempts
@@ -187,25 +212,63 @@ def _pairs_q(pairs: Collection[Pair]) -> list[Q]:
     ]
 
 
-def _records(pairs: Collection[Pair]) -> dict[Pair, LearningRecord]:
+def _sqlite_datetime(value: Any) -> dt.datetime | None:
+    """SQLite keeps DateTimeFields as naive UTC (Django's connection parses the declared type)."""
+    if value is None:
+        return None
+    parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return parsed.replace(tzinfo=dt.UTC)
+
+
+def _record_from_db(row: Sequence[Any]) -> _Record:
+    record = _Record(*row[:-1])
+    record.pk = row[-1]
+    if connection.vendor == "sqlite":
+        record.first_attempt = _sqlite_datetime(record.first_attempt)
+        record.last_attempt = _sqlite_datetime(record.last_attempt)
+        record.completed_at = _sqlite_datetime(record.completed_at)
+        record.completed = bool(record.completed)
+        record.passed = None if record.passed is None else bool(record.passed)
+    return record
+
+
+def _records(pairs: Collection[Pair]) -> dict[Pair, _Record]:
     """The existing records of exactly these pairs, by the (actor_ifi, activity_id) unique index.
 
-    An OR of (actor = ? AND activity = ?) terms, _PAIRS_PER_QUERY pairs a query: both databases answer it
-    with one index probe per pair. (Filtering actor IN … AND activity IN … read every record of the batch's
-    actors × activities, ~100 times more rows than asked for.)
+    PostgreSQL joins the pairs given as two arrays; SQLite gets an OR of (actor = ? AND activity = ?)
+    terms, _PAIRS_PER_QUERY pairs a query. Both answer with one index probe per pair. (Filtering
+    actor IN … AND activity IN … read every record of the batch's actors × activities, ~100 times more
+    rows than asked for.)
     """
     if not pairs:
         return {}
-    table = connection.ops.quote_name(LearningRecord._meta.db_table)
-    found: dict[Pair, LearningRecord] = {}
+    quote = connection.ops.quote_name
+    table = quote(LearningRecord._meta.db_table)
+    columns = ", ".join(f"r.{quote(name)}" for name in _SELECT_FIELDS)
     ordered = sorted(pairs)
-    for start in range(0, len(ordered), _PAIRS_PER_QUERY):
-        chunk = ordered[start : start + _PAIRS_PER_QUERY]
-        where = " OR ".join(["(actor_ifi = %s AND activity_id = %s)"] * len(chunk))
-        params = [value for pair in chunk for value in pair]
-        # Only the table name and placeholders are interpolated; the pairs go as parameters.
-        for record in LearningRecord.objects.raw(f"SELECT * FROM {table} WHERE {where}", params):  # noqa: S608
-            found[(record.actor_ifi, record.activity_id)] = record
+    rows: list[Sequence[Any]] = []
+    # Only quoted names and placeholders are interpolated; the pairs go as parameters.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT {columns} FROM {table} r JOIN unnest(%s::text[], %s::text[]) AS p(actor, activity) "  # noqa: S608
+                "ON r.actor_ifi = p.actor AND r.activity_id = p.activity",
+                [[actor for actor, _activity in ordered], [activity for _actor, activity in ordered]],
+            )
+            rows.extend(cursor.fetchall())
+        else:
+            for start in range(0, len(ordered), _PAIRS_PER_QUERY):
+                chunk = ordered[start : start + _PAIRS_PER_QUERY]
+                where = " OR ".join(["(r.actor_ifi = %s AND r.activity_id = %s)"] * len(chunk))
+                cursor.execute(
+                    f"SELECT {columns} FROM {table} r WHERE {where}",  # noqa: S608
+                    [value for pair in chunk for value in pair],
+                )
+                rows.extend(cursor.fetchall())
+    found: dict[Pair, _Record] = {}
+    for row in rows:
+        record = _record_from_db(row)
+        found[(record.actor_ifi, record.activity_id)] = record
     return found
 
 
@@ -217,7 +280,7 @@ def _tallies_from_statements(
     for condition in _pairs_q(pairs):
         rows = (
             Statement.objects.filter(condition, voided=False)
-            .exclude(pk__in=list(excluded))
+            .exclude(pk__in_array=list(excluded))
             .order_by("seq")
             .values_list(
                 "id", "actor_ifi", "object_activity_id", "verb_id", "timestamp", "registration", "exact"
@@ -238,8 +301,10 @@ def _registrations_seen(
     if not registrations:
         return set()
     rows = (
-        Statement.objects.filter(registration__in=registrations, verb_id__in=ATTEMPT_VERBS, voided=False)
-        .exclude(pk__in=list(batch_ids))
+        Statement.objects.filter(
+            registration__in_array=registrations, verb_id__in=ATTEMPT_VERBS, voided=False
+        )
+        .exclude(pk__in_array=list(batch_ids))
         .values_list("actor_ifi", "object_activity_id", "registration")
         .distinct()
     )
@@ -302,6 +367,7 @@ def learning_records_update(*, rows: Sequence[Statement], people: Mapping[str, i
             record is not None
             and record.passed is not None
             and tally.verdict_at is not None
+            and record.last_attempt is not None
             and tally.verdict_at < record.last_attempt
         ):
             recompute.add(pair)
@@ -319,14 +385,14 @@ def learning_records_update(*, rows: Sequence[Statement], people: Mapping[str, i
     if missing:  # actors only in voided targets
         people |= actor_person_ids(actor_ifis=missing)
 
-    to_write: list[LearningRecord] = []
+    to_write: list[_Record] = []
     to_delete: list[int] = []
     for pair in sorted(pairs):
         record = existing.get(pair)
         if pair in recompute:
             recomputed = fresh.get(pair)
             if recomputed is None:  # every statement of the pair is voided
-                if record is not None:
+                if record is not None and record.pk is not None:
                     to_delete.append(record.pk)
                 continue
             tally, is_fresh = recomputed, True
@@ -335,7 +401,7 @@ def learning_records_update(*, rows: Sequence[Statement], people: Mapping[str, i
             is_fresh = record is None
         new_attempts = sum(1 for key in tally.attempt_keys if (pair[0], pair[1], key) not in seen)
         if record is None:
-            record = LearningRecord(actor_ifi=pair[0], activity_id=pair[1])
+            record = _Record(actor_ifi=pair[0], activity_id=pair[1])
             _apply(record, tally, new_attempts=new_attempts, fresh=True)
             record.person_id = people.get(pair[0])
         else:
@@ -347,7 +413,7 @@ def learning_records_update(*, rows: Sequence[Statement], people: Mapping[str, i
     _records_write(to_write)
 
 
-def _records_write(records: Sequence[LearningRecord]) -> None:
+def _records_write(records: Sequence[_Record]) -> None:
     """New and changed records in one INSERT … ON CONFLICT (actor_ifi, activity_id) DO UPDATE.
 
     Django's bulk_update writes a CASE WHEN per row and field (~1 ms a row); this is one multi-row statement.
@@ -380,10 +446,10 @@ def learning_records_recompute(*, pairs: Iterable[Pair] | None = None) -> int:
     people = actor_person_ids(actor_ifis={actor for actor, _activity in tallies})
     created = []
     for (actor, activity), tally in sorted(tallies.items()):
-        record = LearningRecord(actor_ifi=actor, activity_id=activity, person_id=people.get(actor))
+        record = _Record(actor_ifi=actor, activity_id=activity, person_id=people.get(actor))
         _apply(record, tally, new_attempts=0, fresh=True)
         created.append(record)
-    LearningRecord.objects.bulk_create(created, batch_size=500)
+    _records_write(created)
     return len(created)
 
 

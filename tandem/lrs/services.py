@@ -404,6 +404,8 @@ def _signature_check(
 
 def _attachments_save(statements: Sequence[dict[str, Any]], parts: Mapping[str, AttachmentPart]) -> None:
     """Store the data of the new statements' attachments, once per hash (bulk, same transaction)."""
+    if not parts:
+        return
     wanted = {
         sha2
         for statement in statements
@@ -537,13 +539,13 @@ def _statements_write(
     """
     with transaction.atomic():
         counter = _lock_counter()
-        existing = Statement.objects.in_bulk(ids)
+        existing = dict(Statement.objects.filter(pk__in_array=ids).values_list("id", "exact"))
         new: list[tuple[uuid.UUID, dict[str, Any]]] = []
         for statement_uuid, statement in zip(ids, incoming, strict=True):
-            stored_row = existing.get(statement_uuid)
-            if stored_row is None:
+            stored_exact = existing.get(statement_uuid)
+            if stored_exact is None:
                 new.append((statement_uuid, statement))
-            elif not statement_equivalent(a=stored_row.exact, b=statement):
+            elif not statement_equivalent(a=stored_exact, b=statement):
                 raise LrsConflict(
                     f"Statement {statement_uuid} is already stored with different content",
                     field="id",
@@ -569,7 +571,7 @@ def _statements_write(
         # A statement stored after its voiding statement arrived is voided on arrival.
         voided_new = targets | set(
             Statement.objects.filter(
-                verb_id=VOIDED_VERB, object_statement_ref__in=[i for i, _s in new]
+                verb_id=VOIDED_VERB, object_statement_ref__in_array=[i for i, _s in new]
             ).values_list("object_statement_ref", flat=True)
         )
 

@@ -6,6 +6,7 @@ the history lives in Assignment rows, effective-dated [valid_from, valid_to). Se
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 
 class OrgUnit(models.Model):
@@ -118,6 +119,8 @@ class Person(models.Model):
             models.Index(fields=["org_unit", "status"]),
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["location"]),
+            # xAPI actors are matched to people by lower-cased work email on every stored batch.
+            models.Index(Lower("work_email"), name="org_person_email_lower"),
         ]
         verbose_name_plural = "people"
 

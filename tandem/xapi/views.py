@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.http import http_date
@@ -35,6 +36,7 @@ from tandem.lrs.selectors import (
 )
 from tandem.lrs.services import statements_store
 from tandem.lrs.xapi import XapiValidationError, timestamp_parse
+from tandem.lrs.xapi.downgrade import statement_downgrade, statements_downgrade
 from tandem.xapi.protocol import (
     CONSISTENT_THROUGH,
     MAX_BODY_BYTES,
@@ -180,6 +182,13 @@ def _statements_response(
     return response
 
 
+def _downgrades(version: str) -> bool:
+    """Strict versioning (docs/xapi-versions.md): a 1.0.x client gets 2.0 statements in 1.0.3 form, because
+    a client built on the 1.0.3 schema may reject a version or property that schema does not know. Every
+    format, `exact` included: for such a client "as received" means the nearest form it can read."""
+    return version.startswith("1.0.") and bool(settings.TANDEM_XAPI_DOWNGRADE_STATEMENTS)
+
+
 def _statements_get(call: Call, client: LrsClient, version: str) -> HttpResponse:
     access = client_statement_read_access(client=client)
     if access is ReadAccess.NONE:
@@ -210,6 +219,8 @@ def _statements_get(call: Call, client: LrsClient, version: str) -> HttpResponse
             fmt=_format(params),
             languages=languages,
         )
+        if _downgrades(version):
+            statement = statement_downgrade(statement=statement)
         return _statements_response(
             statement,
             [statement],
@@ -231,6 +242,7 @@ def _statements_get(call: Call, client: LrsClient, version: str) -> HttpResponse
     if mine is not None:  # a token made by a broader credential does not widen this one
         filters = replace(filters, authority_ifi=mine)
     page = statements_query(filters=filters, languages=languages)
+    found = statements_downgrade(statements=page.statements) if _downgrades(version) else page.statements
     # The token holds the filters only; attachments=true rides along so every page keeps the format.
     more_params = {"more": more_token_dumps(filters=page.more)} if page.more else {}
     if more_params and attachments:
@@ -240,8 +252,8 @@ def _statements_get(call: Call, client: LrsClient, version: str) -> HttpResponse
     if page.last_stored is not None:
         headers["Last-Modified"] = http_date(page.last_stored.timestamp())
     return _statements_response(
-        {"statements": page.statements, "more": more},
-        page.statements,
+        {"statements": found, "more": more},
+        found,
         attachments=attachments,
         version=version,
         headers=headers,

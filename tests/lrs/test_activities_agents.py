@@ -12,9 +12,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tandem.lrs.activities import activity_definition_merge, activity_definitions_merge
-from tandem.lrs.models import ActivityDefinition, Statement
+from tandem.lrs.documents import person_get
+from tandem.lrs.models import ActivityDefinition, ActorAccountMapping, Statement
 from tandem.lrs.services import statements_store
+from tests.factories import PersonFactory
 from tests.lrs.factories import COURSE, LrsClientFactory, agent, basic_auth, statement
+
+# GET /xapi/agents for an identity with linked statements: the credential, then person_get's four queries.
+QUERIES_AGENTS = 5
 
 
 def _get(client: Client, path: str, params: dict[str, Any], key: str, version: str):
@@ -172,6 +177,136 @@ def test_agents_resource_for_an_unknown_agent_returns_what_was_asked(
         client, "/xapi/agents", {"agent": json.dumps({"account": account, "name": "U"})}, reader, version
     )
     assert response.json() == {"objectType": "Person", "name": ["U"], "account": [account]}
+
+
+LMS = "https://lms.example.com"
+
+
+def _account(name: str, display: str) -> dict[str, Any]:
+    return {"objectType": "Agent", "account": {"homePage": LMS, "name": name}, "name": display}
+
+
+@pytest.fixture
+def ann_identities(db: Any) -> Any:
+    """Ann (work email ann@example.com) wrote statements by mbox and by an LMS account mapped by employee id."""
+    ann = PersonFactory(employee_id="E1", work_email="Ann@Example.com")
+    PersonFactory(employee_id="E2", work_email="ben@example.com")
+    ActorAccountMapping.objects.create(home_page=LMS, source_name="LMS", match_by="employee_id")
+    _store(
+        statement(actor=agent(name="Ann")),
+        statement(actor=_account("E1", "Ann Lee")),
+        statement(actor=_account("E2", "Ben")),
+        statement(actor={"openid": "https://id.example.com/someone", "name": "Someone"}),
+    )
+    return ann
+
+
+def _person(client: Client, reader: str, version: str, requested: dict[str, Any]) -> dict[str, Any]:
+    response = _get(client, "/xapi/agents", {"agent": json.dumps(requested)}, reader, version)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_agents_resource_combines_every_identity_linked_to_the_person(
+    client: Client, reader: str, version: str, ann_identities: Any
+):
+    """Communication 2.4.s1: "a Person Object … combining all identities the LRS knows refer to the same person".
+    Ann's mbox and her mapped LMS account are both hers: asked by either, both come back, the requested one first."""
+    account = {"homePage": LMS, "name": "E1"}
+    by_account = _person(client, reader, version, {"account": account})
+    assert by_account == {
+        "objectType": "Person",
+        "name": ["Ann Lee", "Ann"],
+        "account": [account],
+        "mbox": ["mailto:ann@example.com"],  # the statements' mbox; the work email differs only in case
+    }
+    by_mbox = _person(client, reader, version, {"mbox": "mailto:ann@example.com", "name": "A. Lee"})
+    assert by_mbox == {
+        "objectType": "Person",
+        "name": ["A. Lee", "Ann Lee", "Ann"],
+        "mbox": ["mailto:ann@example.com"],
+        "account": [account],
+    }
+
+
+def test_agents_resource_adds_the_work_email_of_the_person(
+    client: Client, reader: str, version: str, db: Any
+):
+    """An account the LRS links to a person brings the person's work email, even with no statement by mbox."""
+    PersonFactory(employee_id="E7", work_email="Cleo.Park@Example.com")
+    ActorAccountMapping.objects.create(home_page=LMS, source_name="LMS", match_by="employee_id")
+    _store(statement(actor=_account("E7", "Cleo")))
+    person = _person(client, reader, version, {"account": {"homePage": LMS, "name": "E7"}})
+    assert person["mbox"] == ["mailto:Cleo.Park@example.com"]
+    assert person["name"] == ["Cleo"]
+
+
+def test_agents_resource_matches_an_identity_with_no_statements_yet(
+    client: Client, reader: str, version: str, ann_identities: Any
+):
+    """The matching rules apply before any statement: an HR-system account never seen is still Ann's."""
+    hr = "https://hr.example.com"
+    ActorAccountMapping.objects.create(home_page=hr, source_name="HR", match_by="work_email")
+    account = {"homePage": hr, "name": "ann@example.com"}
+    person = _person(client, reader, version, {"account": account})
+    assert person["account"] == [account, {"homePage": LMS, "name": "E1"}]
+    assert person["mbox"] == ["mailto:ann@example.com"]
+    fresh = _person(client, reader, version, {"mbox": "mailto:ben@EXAMPLE.com"})
+    assert fresh["mbox"] == ["mailto:ben@EXAMPLE.com"]  # as asked; the work email is the same address
+    assert fresh["account"] == [{"homePage": LMS, "name": "E2"}]
+
+
+def test_agents_resource_for_an_unmatched_agent_lists_only_its_own_identity(
+    client: Client, reader: str, version: str, ann_identities: Any
+):
+    requested = {"openid": "https://id.example.com/someone"}
+    assert _person(client, reader, version, requested) == {
+        "objectType": "Person",
+        "name": ["Someone"],
+        "openid": ["https://id.example.com/someone"],
+    }
+
+
+def test_agents_resource_queries_are_bounded_by_identities_and_statements(
+    client: Client, reader: str, version: str, ann_identities: Any, django_assert_max_num_queries: Any
+):
+    """No query per identity or statement: eleven more identities of Ann's cost no more queries."""
+    requested = {"account": {"homePage": LMS, "name": "E1"}}
+    with django_assert_max_num_queries(QUERIES_AGENTS):
+        first = _person(client, reader, version, requested)
+    _store(
+        *[statement(actor=agent(email="Ann@example.com", name="Ann")) for _ in range(3)],
+        *[statement(actor={"openid": f"https://id.example.com/other{n}"}) for n in range(10)],
+    )
+    for n in range(10):
+        ActorAccountMapping.objects.get_or_create(
+            home_page=f"https://lms{n}.example.com",
+            defaults={"source_name": f"L{n}", "match_by": "employee_id"},
+        )
+    _store(
+        *[
+            statement(actor={"account": {"homePage": f"https://lms{n}.example.com", "name": "E1"}})
+            for n in range(10)
+        ]
+    )
+    with django_assert_max_num_queries(QUERIES_AGENTS):
+        second = _person(client, reader, version, requested)
+    assert len(second["account"]) == len(first["account"]) + 10
+    assert second["mbox"] == ["mailto:Ann@example.com", "mailto:ann@example.com"]
+
+
+def test_person_get_is_a_fixed_number_of_queries_on_every_path(
+    ann_identities: Any, django_assert_max_num_queries: Any
+):
+    """Stored link: four queries. Matching rules (an account with no linked statement): six. Unmatched: two."""
+    with django_assert_max_num_queries(4):
+        person_get(agent={"mbox": "mailto:ann@example.com"}, ifi="mbox:mailto:ann@example.com")
+    PersonFactory(employee_id="E3")
+    with django_assert_max_num_queries(6):
+        person = person_get(agent={"account": {"homePage": LMS, "name": "E3"}}, ifi=f"account:{LMS}|E3")
+    assert person["mbox"] == ["mailto:e3@example.com"]
+    with django_assert_max_num_queries(2):
+        person_get(agent={"openid": "https://x.example.com"}, ifi="openid:https://x.example.com")
 
 
 @pytest.mark.parametrize(
