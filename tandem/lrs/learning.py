@@ -14,8 +14,8 @@ object is an Activity, per (actor IFI, activity id):
 * best scores: the highest result.score.scaled and result.score.raw; total_seconds: the sum of result.duration.
 
 Incremental: a batch reads the existing records of its pairs once and merges. A pair is recomputed from its
-statements only when that is the only correct answer: a statement of the pair was voided, or a verdict arrives
-older than the record's last activity (so it may not be the latest).
+statements only when that is the only correct answer: a statement of the pair was voided (or, for a record
+written before `passed_at` existed, a verdict arrives older than the record's last activity).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ _UPDATE_FIELDS = [
     "completed",
     "completed_at",
     "passed",
+    "passed_at",
     "best_score_scaled",
     "best_score_raw",
     "total_seconds",
@@ -79,6 +80,7 @@ class _Record:
     completed: bool = False
     completed_at: dt.datetime | None = None
     passed: bool | None = None
+    passed_at: dt.datetime | None = None
     best_score_scaled: float | None = None
     best_score_raw: float | None = None
     total_seconds: float = 0.0
@@ -184,7 +186,7 @@ def _apply(record: _Record, tally: _Tally, *, new_attempts: int, fresh: bool) ->
         record.first_attempt, record.last_attempt = tally.first, tally.last
         record.attempts, record.statements = len(tally.attempt_keys), tally.statements
         record.completed, record.completed_at = tally.completed_at is not None, tally.completed_at
-        record.passed = tally.verdict
+        record.passed, record.passed_at = tally.verdict, tally.verdict_at
         record.best_score_scaled, record.best_score_raw = tally.scaled, tally.raw
         record.total_seconds = tally.seconds
         return
@@ -196,8 +198,9 @@ def _apply(record: _Record, tally: _Tally, *, new_attempts: int, fresh: bool) ->
     if tally.completed_at is not None:
         record.completed = True
         record.completed_at = min(filter(None, [record.completed_at, tally.completed_at]))
-    if tally.verdict is not None:
-        record.passed = tally.verdict
+    # The later verdict wins; on equal timestamps the one stored later (this batch's).
+    if tally.verdict_at is not None and (record.passed_at is None or tally.verdict_at >= record.passed_at):
+        record.passed, record.passed_at = tally.verdict, tally.verdict_at
     record.best_score_scaled = _max(record.best_score_scaled, tally.scaled)
     record.best_score_raw = _max(record.best_score_raw, tally.raw)
     record.total_seconds += tally.seconds
@@ -227,6 +230,7 @@ def _record_from_db(row: Sequence[Any]) -> _Record:
         record.first_attempt = _sqlite_datetime(record.first_attempt)
         record.last_attempt = _sqlite_datetime(record.last_attempt)
         record.completed_at = _sqlite_datetime(record.completed_at)
+        record.passed_at = _sqlite_datetime(record.passed_at)
         record.completed = bool(record.completed)
         record.passed = None if record.passed is None else bool(record.passed)
     return record
@@ -362,10 +366,12 @@ def learning_records_update(*, rows: Sequence[Statement], people: Mapping[str, i
     existing = _records(pairs)
     for pair, tally in increments.items():
         record = existing.get(pair)
-        # An older verdict may not be the latest one: only the pair's statements can tell.
+        # An older verdict may not be the latest one: without the record's verdict time (records written
+        # before passed_at existed) only the pair's statements can tell.
         if (
             record is not None
             and record.passed is not None
+            and record.passed_at is None
             and tally.verdict_at is not None
             and record.last_attempt is not None
             and tally.verdict_at < record.last_attempt

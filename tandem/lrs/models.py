@@ -219,6 +219,9 @@ class LearningRecord(models.Model):
     completed = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)  # None: no pass/fail seen; else the latest verdict
+    # The timestamp of that verdict: lets a batch merge an older verdict without re-reading the pair's
+    # statements (None on records written before it existed, which fall back to that re-read).
+    passed_at = models.DateTimeField(null=True, blank=True)
     best_score_scaled = models.FloatField(null=True, blank=True)
     best_score_raw = models.FloatField(null=True, blank=True)
     total_seconds = models.FloatField(default=0.0)

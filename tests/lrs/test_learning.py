@@ -95,6 +95,18 @@ def test_learning_completion_from_result_and_older_verdict_does_not_win(lrs_clie
     assert record.passed is True
 
 
+def test_learning_older_verdict_is_merged_without_rereading_the_pairs_statements(lrs_client):
+    _store(lrs_client, statement(verb=FAILED, timestamp=_at(20)), statement(verb=ATTEMPTED, timestamp=_at(30)))
+    assert (_record().passed, _record().passed_at) == (False, T0 + dt.timedelta(minutes=20))
+    with CaptureQueriesContext(connection) as queries:
+        _store(lrs_client, statement(verb=PASSED, timestamp=_at(10)))  # older than the record's verdict
+    rereads = [q["sql"] for q in queries.captured_queries if 'ORDER BY "lrs_statement"."seq"' in q["sql"]]
+    assert rereads == []
+    assert (_record().passed, _record().passed_at) == (False, T0 + dt.timedelta(minutes=20))
+    _store(lrs_client, statement(verb=PASSED, timestamp=_at(20)))  # same time, stored later: it wins
+    assert (_record().passed, _record().passed_at) == (True, T0 + dt.timedelta(minutes=20))
+
+
 def test_learning_voiding_recomputes_the_pair(lrs_client):
     good = statement(verb=PASSED, timestamp=_at(10), result={"score": {"scaled": 0.95}, "duration": "PT1H"})
     other = statement(verb=ATTEMPTED, timestamp=_at(0), result={"duration": "PT10M"})
@@ -196,6 +208,7 @@ FIELDS = [
     "completed",
     "completed_at",
     "passed",
+    "passed_at",
     "best_score_scaled",
     "best_score_raw",
 ]
