@@ -2,10 +2,16 @@
 (staggered coaching), no effect in a randomised pilot (stop), and no figure yet for a program without
 outcome data since its start."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
-from tandem.demo.steps.programs import CODE, METRIC, WAVES, true_effect
+from tandem.accounts.models import Role, RoleGrant
+from tandem.accounts.selectors import user_person_scope
+from tandem.core.dates import today
+from tandem.core.scope import PersonScope
+from tandem.demo.steps.programs import COACHING, CODE, METRIC, WAVES, true_effect
 from tandem.demo.steps.programs_more import (
     CLOUD_CODE,
     CLOUD_METRIC,
@@ -17,8 +23,10 @@ from tandem.demo.steps.programs_more import (
 from tandem.impact.estimates import NOT_MEASURABLE, program_impact_estimate
 from tandem.impact.models import ComparisonGroup, ComparisonMember, Participant, PilotPlan, Program
 from tandem.impact.selectors import pilot_plan_get, program_get
+from tandem.lrs.learning import learning_records_for
 from tandem.lrs.models import Statement
 from tandem.reports.selectors import business_case_list, case_study_get
+from tandem.reports.tiers import learning_facts, program_tiers
 from tandem.surveys.models import Survey, SurveyResponse
 from tandem.surveys.records import KIND_BEHAVIOUR_LEARNER, KIND_REACTION
 from tandem.surveys.selectors import survey_answers_for_program, survey_response_rates
@@ -157,3 +165,90 @@ def test_each_program_has_a_drafted_case_study_and_the_business_case_is_valued(d
     assert case.comparable_codes == (CODE,) and case.result is not None
     low, central, high = (s.roi_percent for s in case.result.scenarios)
     assert low < central < high
+
+
+def _operational(code: str, scope: PersonScope | None = None, group_by: str = "") -> dict[str, float | None]:
+    """The program page's operational figures, from the selector the page uses."""
+    tiers = program_tiers(
+        program_id=program_get(code=code).summary.id, scope=scope or PersonScope.all(), group_by=group_by
+    )
+    return {f.key: f.value for f in tiers.overall}
+
+
+# What a program's learners take to finish: six weekly coaching sessions (one may move a week) for the
+# staggered program, a self-paced course and a micro-lesson for the pilot.
+WEEKS_TO_FINISH = {CODE: (28.0, 60.0), PILOT_CODE: (3.0, 30.0)}
+
+
+@pytest.mark.parametrize("code", [CODE, PILOT_CODE])
+def test_most_enrolled_start_most_starters_finish_over_weeks(demo, code):
+    figures = _operational(code)
+    enrolled, started, completed = figures["enrolled"], figures["started"], figures["completed"]
+    assert enrolled and started is not None and completed is not None
+    assert 0.8 <= started / enrolled <= 0.95, figures
+    assert 0.6 <= completed / started <= 0.9, figures
+    assert figures["completion_rate"] is not None and 40 <= figures["completion_rate"] <= 95, figures
+    low, high = WEEKS_TO_FINISH[code]
+    assert figures["time_to_complete"] is not None and low <= figures["time_to_complete"] <= high, figures
+
+
+def test_the_department_head_sees_coaching_take_weeks_in_every_wave_that_had_the_time(demo):
+    stakeholder = RoleGrant.objects.get(role=Role.STAKEHOLDER).user
+    figures = _operational(CODE, scope=user_person_scope(user=stakeholder))
+    assert figures["time_to_complete"] is not None and figures["time_to_complete"] >= 28, figures
+    assert figures["completion_rate"] is not None and figures["completion_rate"] >= 40, figures
+    detail = program_get(code=CODE)
+    tiers = program_tiers(program_id=detail.summary.id, scope=PersonScope.all(), group_by="cohort")
+    starts = {str(c.id): c.start_date for c in detail.cohorts}
+    finished_waves = 0
+    for group in tiers.groups:
+        wave = {f.key: f.value for f in group.figures}
+        if (today() - starts[group.key]).days < 75:  # six weeks of coaching, plus late starters
+            continue
+        finished_waves += 1
+        assert wave["completion_rate"] is not None and 40 <= wave["completion_rate"] <= 95, group.label
+        assert wave["time_to_complete"] is not None and 28 <= wave["time_to_complete"] <= 60, group.label
+    assert finished_waves >= 2
+
+
+@pytest.mark.parametrize("code", [CODE, PILOT_CODE, CLOUD_CODE])
+def test_program_learning_starts_with_the_wave_and_some_fail_and_retake(demo, code):
+    detail = program_get(code=code)
+    wave_start = dict(
+        Participant.objects.filter(program_id=detail.summary.id).values_list(
+            "person_id", "cohort__start_date"
+        )
+    )
+    iris = [a.activity_iri for a in detail.activities]
+    records = learning_records_for(person_ids=list(wave_start), activity_ids=iris)
+    assert records
+    # Nothing before the wave (no statement from an earlier, unrelated attempt stretches the time to complete).
+    for person_id, facts in learning_facts(records=records, activity_ids=iris).items():
+        assert facts.first_attempt is not None and facts.first_attempt.date() >= wave_start[person_id]
+    if code == CLOUD_CODE:
+        return  # started this month: too early for retakes
+    courses = [r for r in records if r.activity_id.endswith(("/customer-empathy", "/consultative-selling"))]
+    assert any(r.attempts > 1 and r.completed for r in courses)  # failed the final test, then passed it
+    assert any(not r.completed for r in courses)  # dropped out
+
+
+def test_the_staggered_program_is_a_course_and_weekly_coaching(demo):
+    iris = [a.activity_iri for a in program_get(code=CODE).activities]
+    assert [iri.rsplit("/", 1)[1] for iri in iris] == ["customer-empathy", COACHING]
+    # Only its agents are coached.
+    coached = Statement.objects.filter(object_activity_id=iris[1]).values("person_id").distinct()
+    enrolled = Participant.objects.filter(program__code=CODE).values("person_id")
+    assert coached.exists() and not coached.exclude(person_id__in=enrolled).exists()
+
+
+def test_cloud_fundamentals_shows_the_first_weeks_of_a_self_paced_course(demo):
+    start = program_get(code=CLOUD_CODE).cohorts[0].start_date
+    figures = _operational(CLOUD_CODE)
+    days = (today() - start).days
+    assert figures["completion_rate"] is not None and figures["completion_rate"] < 95
+    if figures["time_to_complete"] is not None:
+        assert 1 <= figures["time_to_complete"] <= max(1, days)
+    if days >= 14:  # the demo may be built in the program's first days
+        assert figures["enrolled"] and figures["started"] is not None
+        assert 0.7 <= figures["started"] / figures["enrolled"] <= 0.95, figures
+    assert start <= today() < start + dt.timedelta(days=32)

@@ -4,9 +4,9 @@
 from tandem.demo.steps import org
 from tandem.demo.steps import people
 from tandem.demo.steps import initiatives
-from tandem.demo.steps import learning
 from tandem.demo.steps import programs
 from tandem.demo.steps import programs_more
+from tandem.demo.steps import learning
 from tandem.demo.steps import feedback
 from tandem.demo.steps import accounts
 

@@ -222,5 +222,5 @@ def answer_surveys(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
 
 register_step(
     Step("feedback", "Survey answers, case studies and a business case", answer_surveys, lambda ctx: 4),
-    after="programs-more",
+    after="learning",
 )

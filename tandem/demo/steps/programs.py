@@ -5,6 +5,9 @@ never coached and form the comparison group. The first wave was a pilot with a p
 program has a known true effect: coached agents close TRUE_EFFECT(e) more tickets in the e-th month after
 their team started (growing with exposure), injected into their existing observations, so the impact page
 should find a positive effect whose CI excludes zero.
+
+Its xAPI activities are the "Customer empathy in support" course and the coaching provider's session log
+(six weekly one-to-ones); the learning step, which runs after the programs, has each wave's agents take them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 from tandem.core.scope import PersonScope
 from tandem.demo.company import CS_AGENT_ROLES
 from tandem.demo.context import DemoContext, Step, Tick, register_step
-from tandem.demo.steps.learning import ACTIVITY_BASE
+from tandem.demo.steps.lms import BY_SLUG
 from tandem.impact.records import SelectionRule
 from tandem.impact.selectors import program_participants_as_of
 from tandem.impact.services import (
@@ -43,6 +46,7 @@ WAVES: tuple[str, ...] = ("CS-UKI", "CS-PL", "CS-IBERIA", "CS-DACH")  # in rollo
 # (peak in January-February and November, dips in December and August): L&D avoids launching into a peak.
 CALM_BASE_MONTHS = frozenset({3, 4, 5, 6, 7, 9, 10})
 COMPARISON_TEAMS = ("CS-NA", "CS-IN")
+COACHING = "resolve-first-time-coaching"  # the coaching provider's sessions (an xAPI activity)
 VALUE_PER_TICKET = Decimal("8.00")  # handling cost avoided per extra ticket closed by an agent
 
 
@@ -86,12 +90,10 @@ def create_programs(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
         start_date=first,
         is_pilot=True,
     )
-    program_activity_add(
-        actor_id=None,
-        program_id=program.pk,
-        activity_iri=f"{ACTIVITY_BASE}customer-empathy",
-        name="Customer empathy in support",
-    )
+    for slug in ("customer-empathy", COACHING):
+        program_activity_add(
+            actor_id=None, program_id=program.pk, activity_iri=BY_SLUG[slug].iri, name=BY_SLUG[slug].name
+        )
     before = [m for m in ctx.months if m < first][-3:]
     metric = metric_get(code=METRIC)
     baseline_values = list(
@@ -209,4 +211,6 @@ def create_programs(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
     }
 
 
-register_step(Step("programs", "Programs and their impact", create_programs, lambda ctx: 3), after="learning")
+register_step(
+    Step("programs", "Programs and their impact", create_programs, lambda ctx: 3), after="initiatives"
+)

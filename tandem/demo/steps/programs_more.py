@@ -22,7 +22,7 @@ from typing import Any
 from tandem.demo.company import SALES_REP_ROLES, SALES_REP_TEAMS
 from tandem.demo.context import DemoContext, Step, Tick, register_step
 from tandem.demo.steps import programs as staggered
-from tandem.demo.steps.learning import ACTIVITY_BASE
+from tandem.demo.steps.lms import ACTIVITY_BASE
 from tandem.impact.estimates import program_impact_estimate
 from tandem.impact.records import SelectionRule
 from tandem.impact.selectors import pilot_plan_get
