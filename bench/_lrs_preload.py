@@ -30,7 +30,7 @@ import _lrs_data as data  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from tandem.lrs.models import LrsClient  # noqa: E402
-from tandem.lrs.services import statements_store_generated  # noqa: E402
+from tandem.lrs.services import statements_analyze, statements_store_generated  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("count", type=int)
@@ -50,5 +50,8 @@ for start in range(0, len(statements), args.batch):
     statements_store_generated(
         statements=statements[start : start + args.batch], version="1.0.3", client=client
     )
+# What autovacuum's analyze does on its own schedule (this machine's server runs with autovacuum off), and
+# what `tandem lrs-import` does after a large file: the queries are then planned for the table's real size.
+statements_analyze()
 elapsed = time.perf_counter() - started
 print(f"stored {len(statements)} in {elapsed:.1f} s ({len(statements) / elapsed:.0f}/s)")

@@ -19,11 +19,13 @@ from django.db import transaction
 from tandem.core.scope import DomainError
 from tandem.lrs.models import LrsClient, LrsScope, Statement
 from tandem.lrs.records import LrsError
-from tandem.lrs.services import lrs_client_create, statements_store
+from tandem.lrs.services import lrs_client_create, statements_analyze, statements_store
 from tandem.lrs.xapi import XapiValidationError, statement_validate
 
 IMPORT_CLIENT_NAME = "Statement import (tandem lrs-import)"
 BATCH_SIZE = 500
+# Statements stored by one import after which the planner statistics are refreshed (statements_analyze).
+ANALYZE_AFTER = 10_000
 MAX_PROBLEMS = 100
 
 
@@ -224,6 +226,8 @@ def statements_import(
             batches += 1
             if progress is not None:
                 progress(len(batch))
+    if stored >= ANALYZE_AFTER:
+        statements_analyze()
     return StatementImportResult(
         read=len(statements), stored=stored, already_stored=already, batches=batches, client_key=client.key
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tandem.audit.services import audit_record
@@ -19,7 +19,9 @@ from tandem.core.bulk import bulk_insert_rows
 from tandem.lrs.ingest import statements_after_store
 from tandem.lrs.matching import actor_person_ids
 from tandem.lrs.models import (
+    ActivityDefinition,
     Attachment,
+    LearningRecord,
     LrsClient,
     LrsScope,
     Statement,
@@ -665,3 +667,19 @@ def _statements_write(
             Statement.objects.filter(pk__in=earlier).exclude(verb_id=VOIDED_VERB).update(voided=True)
         StatementCounter.objects.filter(pk=counter.pk).update(last=seq)
     return [str(i) for i in ids]
+
+
+def statements_analyze() -> None:
+    """Refresh PostgreSQL's planner statistics of the LRS tables, after a bulk load.
+
+    Autovacuum does this on its own schedule, and may be off. Until then a table that grew from thousands
+    to millions of rows is planned as if it were small: an agent's page is sorted from all of their
+    statements instead of read newest-first from the index (30 ms instead of 10 at 10^6 statements).
+    SQLite is left alone: its plans for these queries need no statistics, and ANALYZE could change them.
+    """
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model in (Statement, StatementRelation, LearningRecord, ActivityDefinition):
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
+from tandem.lrs import bulk_import
 from tandem.lrs.bulk_import import StatementImportError, statements_import
 from tandem.lrs.models import LearningRecord, LrsClient, Statement
 from tests.lrs.factories import ATTEMPTED, COMPLETED, agent, statement, voiding
@@ -115,3 +117,22 @@ def test_empty_and_unknown_client(tmp_path):
         statements_import(text="[]")
     with pytest.raises(StatementImportError, match="no client"):
         statements_import(text=json.dumps(_statements(1)), client_key="nope")
+
+
+def _planner_rows(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return float(cursor.fetchone()[0])
+
+
+def test_a_large_import_refreshes_the_planner_statistics(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's plans here use no statistics")
+    # A small file stands for a large one: the threshold is what is under test, not the file's size.
+    monkeypatch.setattr(bulk_import, "ANALYZE_AFTER", 5)
+    statements_import(text=json.dumps(_statements(4)))
+    # Below the threshold: not analysed (-1, or whatever an earlier test's ANALYZE left: it is not rolled back).
+    assert _planner_rows("lrs_statement") != 4
+    statements_import(text=json.dumps(_statements(6)))
+    assert _planner_rows("lrs_statement") == 10
+    assert _planner_rows("lrs_statementrelation") > 0

@@ -50,7 +50,7 @@ from tandem.demo.steps.lms import (
 from tandem.impact.selectors import program_get, program_list, program_participants_as_of
 from tandem.lrs.matching import actor_account_mapping_create
 from tandem.lrs.models import LrsScope
-from tandem.lrs.services import lrs_client_create, statements_store_generated
+from tandem.lrs.services import lrs_client_create, statements_analyze, statements_store_generated
 
 LMS_HOME = "https://lms.demo.example"
 OLD_LMS_HOME = "https://old-lms.demo.example"
@@ -289,6 +289,7 @@ def _create_learning(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
     if outsiders:
         statements_store_generated(statements=outsiders, version="1.0.3", client=client)
         statements += len(outsiders)
+    statements_analyze()  # the tables grew from nothing to 200,000 statements
     return {
         "statements": statements,
         "program_statements": program_statements,
