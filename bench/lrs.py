@@ -43,6 +43,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -577,21 +578,35 @@ def _client_id(data_dir: Path, database_url: str | None, key: str) -> int:
         return int(c.execute("SELECT id FROM lrs_lrsclient WHERE key = ?", (key,)).fetchone()[0])
 
 
+def _ralph_venv(ralph_home: Path) -> Path:
+    """Ralph's virtualenv, kept between runs in ralph_home; installed there (what ralph_peer.sh installs) when
+    missing or broken. Built in place: a venv's scripts name their interpreter by absolute path, so one built in
+    a run's work directory and moved stops working once that directory is removed."""
+    venv = ralph_home / "venv"
+    script = venv / "bin" / "ralph"
+    interpreter = script.read_text().splitlines()[0].removeprefix("#!").strip() if script.exists() else ""
+    if not interpreter or not Path(interpreter).exists():
+        log(f"ralph: installing ralph-malph 5.0.1 into {venv}")
+        shutil.rmtree(venv, ignore_errors=True)
+        ralph_home.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "-q", "install", "ralph-malph[cli,lrs]==5.0.1", "requests"],
+            check=True,
+        )
+    return venv
+
+
 def bench_ralph(work: Path, ralph_home: Path, ingest: tuple[list, list], queries: int) -> dict[str, Any]:
     result: dict[str, Any] = {}
     directory = work / "ralph"
     directory.mkdir()
-    ralph_home.mkdir(parents=True, exist_ok=True)
-    if (ralph_home / "venv").exists():
-        (directory / "venv").symlink_to(ralph_home / "venv")
+    (directory / "venv").symlink_to(_ralph_venv(ralph_home))
     port = free_port()
     out = subprocess.run(
         [RALPH_PEER, str(port), str(directory)], check=True, capture_output=True, text=True, timeout=900
     )
     pid = int(out.stdout.strip().splitlines()[-1])
-    if not (ralph_home / "venv").exists():
-        (directory / "venv").rename(ralph_home / "venv")  # keep the venv for the next run
-        (directory / "venv").symlink_to(ralph_home / "venv")
     try:
         auth = basic("bench", "benchpass")
         wait_http(port, "/whoami", {"Authorization": auth})

@@ -97,13 +97,14 @@ def _insert_sql(connection: BaseDatabaseWrapper, model: type[Model], fields: Seq
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES " + ", ".join([placeholder] * rows)  # noqa: S608
 
 
-def _array_type(field: Any, connection: BaseDatabaseWrapper) -> str:
-    """The element type of a column's parameter array in _unnest_insert_sql."""
+def array_element_type(field: Any, connection: BaseDatabaseWrapper) -> str:
+    """PostgreSQL: the element type of an array parameter holding a column's values (unnest, = ANY)."""
     if isinstance(field, models.ForeignKey):
-        return _array_type(field.target_field, connection)
+        return array_element_type(field.target_field, connection)
     if isinstance(field, models.CharField | models.TextField):
         # text, not varchar(n): an explicit cast to varchar(n) truncates silently, where the INSERT's
-        # assignment to the column rejects a value that is too long, as a VALUES list would.
+        # assignment to the column rejects a value that is too long (as a VALUES list would), and a
+        # comparison with a cut value would match its prefix.
         return "text"
     return str(field.cast_db_type(connection))
 
@@ -112,7 +113,7 @@ def _unnest_insert_sql(connection: BaseDatabaseWrapper, model: type[Model], fiel
     """PostgreSQL: INSERT … SELECT FROM unnest(one typed array per column)."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    arrays = ", ".join(f"%s::{_array_type(field, connection)}[]" for field in fields)
+    arrays = ", ".join(f"%s::{array_element_type(field, connection)}[]" for field in fields)
     # Only quoted identifiers, column types and placeholders are interpolated; values go as parameters.
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
 

@@ -15,14 +15,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.lookups import In
 from django.db.models.sql.compiler import SQLCompiler
 
-
-def _element_type(field: Any, connection: BaseDatabaseWrapper) -> str:
-    if isinstance(field, models.ForeignKey):
-        return _element_type(field.target_field, connection)
-    if isinstance(field, models.CharField | models.TextField):
-        # text, not varchar(n): a cast to varchar(n) would cut a longer value short and match its prefix.
-        return "text"
-    return str(field.cast_db_type(connection))
+from tandem.core.bulk import array_element_type
 
 
 class InArray(In):
@@ -35,7 +28,7 @@ class InArray(In):
         field = self.lhs.output_field
         prepare = field.get_db_prep_value
         values = [prepare(value, connection, prepared=False) for value in self.rhs if value is not None]
-        return f"{lhs} = ANY(%s::{_element_type(field, connection)}[])", [*lhs_params, values]
+        return f"{lhs} = ANY(%s::{array_element_type(field, connection)}[])", [*lhs_params, values]
 
     def get_prep_lookup(self) -> Any:
         # Values are converted once, in as_postgresql, not one by one through the expression machinery.

@@ -189,6 +189,20 @@ class Writer:
             span = span_days if attempt == 0 else min(span_days, rng.uniform(0, 4))
             sittings = 1 if span < 1 else min(4, 2 + int(span // 8))  # a sitting every week or so
             context = {"registration": self.uuid()}
+            sitting_seconds = minutes * 60 / sittings
+
+            def terminated(
+                when: dt.datetime, context: dict[str, Any] = context, seconds: float = sitting_seconds
+            ) -> dict[str, Any]:
+                return self.statement(
+                    actor,
+                    "terminated",
+                    activity,
+                    when,
+                    context=context,
+                    result={"duration": _duration(seconds)},
+                )
+
             end = at
             for sitting in range(sittings):
                 begin = at + dt.timedelta(days=span * sitting / max(1, sittings - 1))
@@ -213,27 +227,9 @@ class Writer:
                     )
                 )
                 if sitting < sittings - 1:
-                    out.append(
-                        self.statement(
-                            actor,
-                            "terminated",
-                            activity,
-                            end,
-                            context=context,
-                            result={"duration": _duration(minutes * 60 / sittings)},
-                        )
-                    )
+                    out.append(terminated(end))
             if rng.random() < give_up:
-                out.append(
-                    self.statement(
-                        actor,
-                        "terminated",
-                        activity,
-                        end,
-                        context=context,
-                        result={"duration": _duration(minutes * 60 / sittings)},
-                    )
-                )
+                out.append(terminated(end))
                 at = end + dt.timedelta(days=rng.randint(2, 30))
                 continue
             mean = 0.55 + 0.35 * skill + boost + 0.05 * attempt
