@@ -96,7 +96,9 @@ def test_learning_completion_from_result_and_older_verdict_does_not_win(lrs_clie
 
 
 def test_learning_older_verdict_is_merged_without_rereading_the_pairs_statements(lrs_client):
-    _store(lrs_client, statement(verb=FAILED, timestamp=_at(20)), statement(verb=ATTEMPTED, timestamp=_at(30)))
+    _store(
+        lrs_client, statement(verb=FAILED, timestamp=_at(20)), statement(verb=ATTEMPTED, timestamp=_at(30))
+    )
     assert (_record().passed, _record().passed_at) == (False, T0 + dt.timedelta(minutes=20))
     with CaptureQueriesContext(connection) as queries:
         _store(lrs_client, statement(verb=PASSED, timestamp=_at(10)))  # older than the record's verdict
