@@ -13,6 +13,7 @@ Its xAPI activities are the "Customer empathy in support" course and the coachin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -67,6 +68,14 @@ def wave_starts(months: list[dt.date]) -> list[dt.date]:
     return picked[: len(WAVES)]
 
 
+def catalogue_activities_add(*, program_id: int, slugs: Sequence[str]) -> None:
+    """Link demo catalogue activities (tandem.demo.steps.lms) to a program, by their IRIs and names."""
+    for slug in slugs:
+        program_activity_add(
+            actor_id=None, program_id=program_id, activity_iri=BY_SLUG[slug].iri, name=BY_SLUG[slug].name
+        )
+
+
 def create_programs(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
     rng = ctx.rng("programs")
     starts = dict(zip(WAVES, wave_starts(ctx.months), strict=False))
@@ -90,10 +99,7 @@ def create_programs(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
         start_date=first,
         is_pilot=True,
     )
-    for slug in ("customer-empathy", COACHING):
-        program_activity_add(
-            actor_id=None, program_id=program.pk, activity_iri=BY_SLUG[slug].iri, name=BY_SLUG[slug].name
-        )
+    catalogue_activities_add(program_id=program.pk, slugs=("customer-empathy", COACHING))
     before = [m for m in ctx.months if m < first][-3:]
     metric = metric_get(code=METRIC)
     baseline_values = list(

@@ -22,7 +22,6 @@ from typing import Any
 from tandem.demo.company import SALES_REP_ROLES, SALES_REP_TEAMS
 from tandem.demo.context import DemoContext, Step, Tick, register_step
 from tandem.demo.steps import programs as staggered
-from tandem.demo.steps.lms import ACTIVITY_BASE
 from tandem.impact.estimates import program_impact_estimate
 from tandem.impact.records import SelectionRule
 from tandem.impact.selectors import pilot_plan_get
@@ -34,7 +33,6 @@ from tandem.impact.services import (
     participants_assign_random,
     pilot_plan_freeze,
     pilot_plan_set,
-    program_activity_add,
     program_create,
     program_metric_set,
     program_update,
@@ -144,17 +142,8 @@ def _create_sales_pilot(ctx: DemoContext) -> dict[str, Any]:
         start_date=start,
         is_pilot=True,
     )
-    program_activity_add(
-        actor_id=None,
-        program_id=program.pk,
-        activity_iri=f"{ACTIVITY_BASE}consultative-selling",
-        name="Consultative selling",
-    )
-    program_activity_add(
-        actor_id=None,
-        program_id=program.pk,
-        activity_iri=f"{ACTIVITY_BASE}tip-objections",
-        name="Micro: handling objections",
+    staggered.catalogue_activities_add(
+        program_id=program.pk, slugs=("consultative-selling", "tip-objections")
     )
     program_metric_set(
         actor_id=None,
@@ -290,18 +279,7 @@ def _create_cloud_fundamentals(ctx: DemoContext) -> dict[str, Any]:
         delivery_modes=["elearning"],
         start_date=start,
     )
-    program_activity_add(
-        actor_id=None,
-        program_id=program.pk,
-        activity_iri=f"{ACTIVITY_BASE}cloud-foundations",
-        name="Cloud foundations",
-    )
-    program_activity_add(
-        actor_id=None,
-        program_id=program.pk,
-        activity_iri=f"{ACTIVITY_BASE}tip-focus-time",
-        name="Micro: protecting focus time",
-    )
+    staggered.catalogue_activities_add(program_id=program.pk, slugs=("cloud-foundations", "tip-focus-time"))
     program_metric_set(
         actor_id=None,
         program_id=program.pk,
