@@ -59,8 +59,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
 
 import _lrs_data as data  # noqa: E402
+
+from config.sqlite import SQLITE_PRAGMAS  # noqa: E402
 
 TANDEM = str(Path(sys.executable).parent / "tandem")
 RALPH_PEER = "/work/shared/tools/ralph_peer.sh"
@@ -344,7 +347,7 @@ def raw_sqlite(db_path: Path, batches_1: list, batches_4: list) -> tuple[float, 
 
         def work() -> None:
             c = sqlite3.connect(db_path, isolation_level=None, timeout=60, check_same_thread=False)
-            c.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+            c.executescript(SQLITE_PRAGMAS)  # the app's own connection settings
             while True:
                 with lock:
                     index = next(counter)

@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 
 from config.paths import data_dir, secret_key
+from config.sqlite import SQLITE_PRAGMAS
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -97,14 +98,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "tandem.sqlite3"),
-            "OPTIONS": {
-                # WAL lets readers (progress pages) run while a writer (an import) holds the lock.
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
-                    " PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-            },
+            "OPTIONS": {"init_command": SQLITE_PRAGMAS, "transaction_mode": "IMMEDIATE"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
