@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from tandem.core.bulk import bulk_upsert_rows
-from tandem.lrs.models import ActivityDefinition, Statement
+from tandem.lrs.models import ActivityDefinition
+from tandem.lrs.records import StoredStatement
 
 _LANGUAGE_MAPS = ("name", "description")
 # Longer ids get no canonical definition: the unique index could not hold them (and the column is 2048).
@@ -78,7 +79,7 @@ def activity_definition_merge(*, old: dict[str, Any], new: dict[str, Any]) -> di
     return merged
 
 
-def activity_definitions_merge(*, rows: Sequence[Statement]) -> None:
+def activity_definitions_merge(*, rows: Sequence[StoredStatement]) -> None:
     """Fold the activity definitions of newly stored statements into ActivityDefinition.
 
     One read and at most one upsert per batch. Runs inside statements_store's transaction, which holds the

@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 
 from tandem.lrs.activities import activity_definitions_merge
 from tandem.lrs.learning import learning_records_update
-from tandem.lrs.models import Statement
+from tandem.lrs.records import StoredStatement
 
 
-def statements_after_store(*, rows: Sequence[Statement], people: Mapping[str, int]) -> None:
+def statements_after_store(*, rows: Sequence[StoredStatement], people: Mapping[str, int]) -> None:
     """people: actor IFI to person id for the batch's actors (the store matched them already)."""
     activity_definitions_merge(rows=rows)
     learning_records_update(rows=rows, people=people)

@@ -36,6 +36,7 @@ from django.utils import timezone
 from tandem.core.bulk import bulk_upsert_rows
 from tandem.lrs.matching import actor_person_ids
 from tandem.lrs.models import ActivityDefinition, LearningRecord, Statement
+from tandem.lrs.records import StoredStatement
 from tandem.lrs.xapi import VOIDED_VERB, XapiValidationError, duration_seconds
 
 ADL = "http://adlnet.gov/expapi/verbs/"
@@ -319,7 +320,9 @@ def _registrations_seen(
     }
 
 
-def learning_records_update(*, rows: Sequence[Statement], people: Mapping[str, int] | None = None) -> None:
+def learning_records_update(
+    *, rows: Sequence[StoredStatement], people: Mapping[str, int] | None = None
+) -> None:
     """Bring the records of the pairs in a just-stored batch up to date (called inside statements_store).
 
     Rows arrive in seq order. Voiding statements in the batch mark their targets: those stored earlier are

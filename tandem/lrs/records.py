@@ -36,6 +36,27 @@ class LrsConflict(LrsError):
     status = 409
 
 
+@dataclass(slots=True)
+class StoredStatement:
+    """A statement as the write path has just stored it: what the steps after the insert read (activity
+    definitions, learning records). A plain row, not a Statement instance: building ~1,000 model instances
+    per 1,000-statement batch cost more than the queries around them."""
+
+    id: uuid.UUID
+    seq: int
+    exact: dict[str, Any]
+    stored: dt.datetime
+    timestamp: dt.datetime
+    version: str
+    actor_ifi: str
+    verb_id: str
+    object_activity_id: str | None
+    object_statement_ref: uuid.UUID | None
+    registration: uuid.UUID | None
+    voided: bool
+    person_id: int | None = None
+
+
 @dataclass(frozen=True)
 class ClientCredentials:
     """What lrs_client_create/rotate hand back once: the secret is never stored in clear."""

@@ -33,6 +33,7 @@ from tandem.lrs.records import (
     ClientCredentials,
     LrsBadRequest,
     LrsConflict,
+    StoredStatement,
 )
 from tandem.lrs.selectors import agent_key, stored_text
 from tandem.lrs.xapi import (
@@ -317,11 +318,6 @@ def _validated(statements: list[Any], version: str) -> list[dict[str, Any]]:
         except XapiValidationError as error:
             field = f"{where}.{error.field}" if where and error.field else (where or error.field)
             raise LrsBadRequest(f"{field}: {error.rule}", field=field, rule=error.rule) from error
-        # json.dumps writes U+0000 as \u0000, so the walk runs only for statements that may hold one.
-        nul = _nul_path(statement) if "\\u0000" in json.dumps(statement) else None
-        if nul is not None:
-            field = f"{where}.{nul}" if where else nul
-            raise LrsBadRequest(f"{field}: contains U+0000", field=field, rule="no U+0000 (NUL) characters")
         # A shallow copy is enough: the store only sets top-level keys (id, stored, authority, …) and
         # nothing after it modifies the nested values.
         checked.append(dict(statement))
@@ -582,7 +578,7 @@ def _statements_write(
         stamp = stored_text(stored)
         authority = copy.deepcopy(client.authority)  # one copy shared by the batch: never modified
         default_version = _default_version(version)
-        rows: list[Statement] = []
+        rows: list[StoredStatement] = []
         relations: list[tuple[uuid.UUID, int, str, str, str]] = []
         # IFIs by actor object: generated batches share one actor dict per learner (kept alive by `new`).
         actors: dict[int, tuple[str, list[str]]] = {}
@@ -606,7 +602,7 @@ def _statements_write(
                 )
             )
             rows.append(
-                Statement(
+                StoredStatement(
                     id=statement_uuid,
                     seq=seq,
                     exact=statement,
@@ -625,14 +621,21 @@ def _statements_write(
                     if context.get("registration")
                     else None,
                     voided=statement_uuid in voided_new and statement_uuid not in voiding_ids,
-                    authority_ifi=client.authority_ifi,
-                    client_id=client.pk,
                 )
             )
         # mbox actors by work email, account actors through their mapping: one lookup for the batch.
         people = actor_person_ids(actor_ifis={row.actor_ifi for row in rows if row.actor_ifi})
         for row in rows:
             row.person_id = people.get(row.actor_ifi)
+        texts = [json.dumps(row.exact) for row in rows]
+        for row, text in zip(rows, texts, strict=True):
+            # json.dumps writes U+0000 as \u0000, so the walk runs only for a statement that may hold one.
+            if "\\u0000" in text and (nul := _nul_path(row.exact)) is not None:
+                where = f"[{ids.index(row.id)}]" if len(ids) > 1 else ""
+                field = f"{where}.{nul}" if where else nul
+                raise LrsBadRequest(
+                    f"{field}: contains U+0000", field=field, rule="no U+0000 (NUL) characters"
+                )
         bulk_insert_rows(
             model=Statement,
             fields=_STATEMENT_COLUMNS,
@@ -640,7 +643,7 @@ def _statements_write(
                 (
                     row.id,
                     row.seq,
-                    json.dumps(row.exact),
+                    text,
                     row.stored,
                     row.timestamp,
                     row.version,
@@ -650,11 +653,11 @@ def _statements_write(
                     row.object_statement_ref,
                     row.registration,
                     row.voided,
-                    row.authority_ifi,
-                    row.client_id,
+                    client.authority_ifi,
+                    client.pk,
                     row.person_id,
                 )
-                for row in rows
+                for row, text in zip(rows, texts, strict=True)
             ),
             prepared=("exact",),
         )

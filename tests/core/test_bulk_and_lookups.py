@@ -9,6 +9,7 @@ import uuid
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
 from tandem.core.bulk import bulk_insert_rows, bulk_upsert_rows
 from tandem.lrs.models import ActivityDefinition, LearningRecord
@@ -53,6 +54,45 @@ def test_upsert_inserts_new_rows_and_updates_existing_ones_by_the_unique_key():
     assert (a.best_score_scaled, a.total_seconds) == (1.5, 180.0)
     assert rows["mbox:mailto:b@x.org"].attempts == 1 and rows["mbox:mailto:b@x.org"].passed is None
     assert rows["mbox:mailto:c@x.org"].passed is False
+
+
+def test_upsert_values_come_back_exactly_and_nan_takes_the_array_path():
+    """PostgreSQL sends the rows as one JSON parameter (NaN has no JSON form: those rows go as arrays)."""
+    person = PersonFactory()
+    offset = dt.datetime(2026, 5, 4, 11, 30, 15, 123456, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    fields = (*FIELDS, "completed_at")
+    exact = ("mbox:mailto:ü@x.org", "https://x.org/ä?q=\"1\"", person.pk, offset, offset, 2**31 - 1, 7, True, False,
+             0.1 + 0.2, 5e-324, offset)  # fmt: skip
+    with_nan = (
+        "mbox:mailto:n@x.org",
+        "https://x.org/n",
+        None,
+        NOW,
+        NOW,
+        0,
+        0,
+        False,
+        None,
+        float("nan"),
+        1.0,
+        None,
+    )
+    sql = []
+    for row in (exact, with_nan):
+        with CaptureQueriesContext(connection) as queries:
+            bulk_upsert_rows(model=LearningRecord, fields=fields, rows=[row], unique_fields=("actor_ifi", "activity_id"),
+                             update_fields=fields[2:])  # fmt: skip
+        sql.append(queries[-1]["sql"])
+    if connection.vendor == "postgresql":
+        assert "json_array_elements" in sql[0] and "unnest" in sql[1]
+    got = LearningRecord.objects.get(actor_ifi=exact[0])
+    assert tuple(getattr(got, name) for name in ("activity_id", "person_id", "first_attempt", "attempts", "statements",
+                 "completed", "passed", "best_score_scaled", "total_seconds", "completed_at")) == (
+        exact[1], person.pk, offset, 2**31 - 1, 7, True, False, 0.1 + 0.2, 5e-324, offset)  # fmt: skip
+    nan = LearningRecord.objects.get(actor_ifi=with_nan[0])
+    assert nan.passed is None and nan.completed_at is None
+    if connection.vendor == "postgresql":  # SQLite stores NaN as NULL
+        assert nan.best_score_scaled != nan.best_score_scaled
 
 
 def test_upsert_rejects_a_value_longer_than_its_column_instead_of_cutting_it():

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from tandem.lrs.activities import activity_definition_merge, activity_definitions_merge
 from tandem.lrs.documents import person_get
 from tandem.lrs.models import ActivityDefinition, ActorAccountMapping, Statement
+from tandem.lrs.records import StoredStatement
 from tandem.lrs.services import statements_store
 from tests.factories import PersonFactory
 from tests.lrs.factories import COURSE, LrsClientFactory, agent, basic_auth, statement
@@ -137,7 +138,10 @@ def test_activity_definitions_merge_is_bulk_whatever_the_batch_size(db: Any):
             version="1.0.3",
             client=client,
         )
-        rows = list(Statement.objects.order_by("-seq")[:count])
+        rows = [
+            StoredStatement(**{name: getattr(row, name) for name in StoredStatement.__slots__})
+            for row in Statement.objects.order_by("-seq")[:count]
+        ]
         # Half the activities are new, half already known: both the insert and the update happen.
         for row in rows[: count // 2 or 1]:
             row.exact["object"]["definition"]["name"]["de"] = "neu"
