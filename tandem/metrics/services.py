@@ -22,6 +22,7 @@ from tandem.org.models import OrgUnit, Person
 BATCH = 2000
 
 
+@transaction.atomic
 def metric_define(
     *,
     actor_id: int | None,
@@ -44,7 +45,8 @@ def metric_define(
         "description": description,
         "decimals": decimals,
     }
-    metric = MetricDefinition.objects.filter(code=code).first()
+    # Locked: a grain or frequency change rebuilds the series, which must not interleave with an import.
+    metric = MetricDefinition.objects.select_for_update().filter(code=code).first()
     if metric is None:
         metric = MetricDefinition.objects.create(code=code, **values)
         audit_record(
@@ -116,6 +118,16 @@ def metric_observations_upsert(
         resolved[(metrics[row.metric_code], key, row.period_start)] = (row.value, person_id, org_unit_id)
 
     metric_ids = {metric_id for metric_id, _, _ in resolved}
+    # Writers of the same metric take turns (PostgreSQL; SQLite has one writer anyway). Without it, two
+    # imports creating the same observation or series row both read "absent", and the second insert fails
+    # on the unique constraint; with it, the second reads what the first committed and merges into it.
+    # Locked in id order, so two imports of overlapping metrics cannot deadlock.
+    list(
+        MetricDefinition.objects.select_for_update()
+        .filter(pk__in=metric_ids)
+        .order_by("pk")
+        .values_list("pk")
+    )
     existing = {
         (o.metric_id, o.entity_key, o.period_start): o
         for o in MetricObservation.objects.filter(metric_id__in=metric_ids)
