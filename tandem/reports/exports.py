@@ -12,12 +12,15 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import vl_convert
 from django.utils.safestring import SafeString
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -345,47 +348,49 @@ def _table(sheet: Worksheet, rows: Sequence[ReportRow], bold: Font) -> None:
 
 # --- PDF --------------------------------------------------------------------------------------------
 
-# The PDF uses the built-in Helvetica (no font files to ship), which covers Latin-1 only.
-_PLAIN = str.maketrans(
-    {
-        "–": "-",
-        "—": "-",
-        "−": "-",
-        "‘": "'",
-        "’": "'",
-        "“": '"',
-        "”": '"',
-        "…": "...",
-        "≥": ">=",
-        "≤": "<=",
-        "×": "x",
-        "→": "->",
-        "•": "-",
-        "\u00a0": " ",
-        "\u202f": " ",
-    }
-)
-
-
-def pdf_text(text: str) -> str:
-    """Text Helvetica can print: typographic marks made plain, anything else outside Latin-1 as '?'."""
-    return text.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
+# Helvetica, built into every PDF reader, covers Latin-1 only: people's names in Polish, Greek or Cyrillic
+# came out as '?'. DejaVu Sans (Bitstream Vera licence, tandem/reports/fonts/LICENSE) covers those and the
+# typographic marks; fpdf2 embeds only the glyphs a document uses, so a PDF grows by about 25 kB, not 1.4 MB.
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
 
 
 class _Document(FPDF):
     footer_text = ""
 
+    def __init__(self) -> None:
+        super().__init__(format="A4")
+        self.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
+        self.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
+
+    def normalize_text(self, text: str) -> str:
+        """Text the current font can draw; fpdf2 passes every string it prints or measures through here.
+
+        Characters DejaVu lacks (CJK, Indic, Thai) print as '?': left to fpdf2 they would vanish
+        silently, leaving a gap and a logged warning. Invisible control and format characters it lacks are
+        dropped. NFC first, so letters typed as letter + combining accent use the font's composed glyph.
+        """
+        font = self.current_font
+        if not isinstance(font, TTFFont):
+            return super().normalize_text(text)
+        return "".join(
+            ch
+            if ord(ch) in font.cmap or ch in "\n\r\t"
+            else ("" if unicodedata.category(ch).startswith("C") else "?")
+            for ch in unicodedata.normalize("NFC", text)
+        )
+
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("Helvetica", size=8)
+        self.set_font(FONT, size=8)
         self.set_text_color(100, 116, 139)
-        self.cell(0, 6, pdf_text(f"{self.footer_text} - page {self.page_no()}"), align="C")
+        self.cell(0, 6, f"{self.footer_text} - page {self.page_no()}", align="C")
 
 
 def _document(*, title: str, footer: str) -> _Document:
-    pdf = _Document(format="A4")
+    pdf = _Document()
     pdf.footer_text = footer
-    pdf.set_title(pdf_text(title))
+    pdf.set_title(title)
     pdf.set_creator("Tandem")
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.set_margins(16, 16, 16)
@@ -395,17 +400,17 @@ def _document(*, title: str, footer: str) -> _Document:
 
 def _heading(pdf: FPDF, text: str, size: int = 13) -> None:
     pdf.ln(2)
-    pdf.set_font("Helvetica", style="B", size=size)
+    pdf.set_font(FONT, style="B", size=size)
     pdf.set_text_color(15, 23, 42)
-    pdf.multi_cell(0, size * 0.55, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
 
 
 def _paragraph(pdf: FPDF, text: str, *, size: int = 10, muted: bool = False, bold: bool = False) -> None:
-    pdf.set_font("Helvetica", style="B" if bold else "", size=size)
+    pdf.set_font(FONT, style="B" if bold else "", size=size)
     pdf.set_text_color(*((100, 116, 139) if muted else (15, 23, 42)))
     for part in [p for p in text.split("\n\n") if p.strip()] or [""]:
-        pdf.multi_cell(0, size * 0.5, pdf_text(part.strip()), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, size * 0.5, part.strip(), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)
 
 
@@ -418,16 +423,16 @@ def _chart(pdf: FPDF, svg: SafeString | None, width: float = 178) -> None:
 
 
 def _grid(pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> None:
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     pdf.set_text_color(15, 23, 42)
     with pdf.table(col_widths=tuple(widths), text_align="LEFT", line_height=5) as table:
         top = table.row()
         for cell in header:
-            top.cell(pdf_text(cell))
+            top.cell(cell)
         for values in rows:
             line = table.row()
             for cell in values:
-                line.cell(pdf_text(cell))
+                line.cell(cell)
     pdf.ln(2)
 
 

@@ -248,11 +248,11 @@ def test_case_study_pdf_carries_every_section_and_the_quotes(program):
     text = pdf_strings(pdf)
     assert pdf.startswith(b"%PDF-")
     for expected in (
-        "Coaching - what it did",
+        "Coaching – what it did",
         "Final - 29 Nov 2026",
         "What happened",
         "36 participants",
-        '"I close tickets "faster""',
+        '"I close tickets “faster”"',
         "- A participant in Support",
         "No time to practise",
         "Shorter sessions.",
