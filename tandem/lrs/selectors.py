@@ -541,6 +541,7 @@ class GroupFigures:
     people: int | None
     statements: int | None
     completions: int | None
+    complement: bool = False  # hidden although large enough: see _with_complement
 
     @property
     def suppressed(self) -> bool:
@@ -700,11 +701,28 @@ def learning_aggregates(
         )
         by_month.append((month, figures))
         month = (month + dt.timedelta(days=32)).replace(day=1)
+    months = _with_complement([figures for _month, figures in by_month])
     return LearningAggregates(
         minimum=minimum,
         people=overall.people,
         statements=overall.statements,
-        by_activity=by_activity,
-        by_team=by_team,
-        by_month=by_month,
+        by_activity=_with_complement(by_activity),
+        by_team=_with_complement(by_team),
+        by_month=[(month, figures) for (month, _before), figures in zip(by_month, months, strict=True)],
     )
+
+
+def _with_complement(groups: Sequence[GroupFigures]) -> list[GroupFigures]:
+    """Complementary suppression: a group hidden alone could be read off as the total minus the groups shown
+    (teams and months split the total's statements), so the smallest shown group is hidden with it."""
+    hidden = sum(1 for group in groups if group.suppressed)
+    shown = [group for group in groups if not group.suppressed]
+    if hidden != 1 or not shown:
+        return list(groups)
+    smallest = min(shown, key=lambda group: (group.people or 0, group.statements or 0, group.key))
+    return [
+        replace(group, people=None, statements=None, completions=None, complement=True)
+        if group is smallest
+        else group
+        for group in groups
+    ]

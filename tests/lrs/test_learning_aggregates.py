@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tandem.lrs.models import LearningRecord, Statement
-from tandem.lrs.selectors import GroupFigures, LearningAggregates, learning_aggregates
+from tandem.lrs.selectors import GroupFigures, LearningAggregates, _with_complement, learning_aggregates
 from tandem.lrs.services import statements_store
 from tandem.org.models import Assignment
 from tests.factories import OrgUnitFactory, PersonFactory
@@ -176,6 +176,33 @@ def test_learning_aggregates_minimum_suppresses_groups_by_unit_on_the_date(moved
     assert all(group.suppressed for _month, group in alpha.by_month)
     exactly = learning_aggregates(org_unit_ids=[moved["alpha"].pk], since=SINCE, minimum=2)
     assert exactly.people == 2 and not exactly.by_team[0].suppressed  # fewer than `minimum`, not at most
+
+
+def test_learning_aggregates_hide_a_second_group_when_one_is_hidden_alone(moved):
+    """Complementary suppression: with one team hidden, total minus the others would give its figures."""
+    figures = learning_aggregates(org_unit_ids=None, since=SINCE, minimum=2)
+    assert figures.statements == 10  # the total is shown
+    teams = _teams(figures)
+    # "No team" (1 person) is under the minimum; Alpha (2 people, 4 statements) is the smallest shown team.
+    assert teams == {"Alpha": (None, None, None), "Beta": (3, 5, 2), "No team": (None, None, None)}
+    # Two or more hidden already: nothing more is hidden (minimum 3 hides Alpha and "No team" by size).
+    teams = _teams(learning_aggregates(org_unit_ids=None, since=SINCE, minimum=3))
+    assert teams == {"Alpha": (None, None, None), "Beta": (3, 5, 2), "No team": (None, None, None)}
+
+
+def test_complement_hides_the_smallest_shown_group_only_when_one_is_hidden():
+    def group(key: str, people: int | None, statements: int | None) -> GroupFigures:
+        return GroupFigures(key=key, label=key, people=people, statements=statements, completions=people)
+
+    one_hidden = [group("a", 9, 90), group("b", None, None), group("c", 5, 70), group("d", 5, 60)]
+    complemented = _with_complement(one_hidden)
+    assert [g.suppressed for g in complemented] == [False, True, False, True]
+    assert [g.complement for g in complemented] == [False, False, False, True]  # d: fewer statements than c
+    none_hidden = [group("a", 9, 90), group("c", 5, 70)]
+    assert _with_complement(none_hidden) == none_hidden
+    two_hidden = [group("a", 9, 90), group("b", None, None), group("c", None, None)]
+    assert _with_complement(two_hidden) == two_hidden
+    assert _with_complement([group("b", None, None)]) == [group("b", None, None)]
 
 
 @pytest.mark.parametrize("scoped", [False, True])
