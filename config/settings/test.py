@@ -1,11 +1,16 @@
 """Tests: SQLite by default; PostgreSQL when TANDEM_TEST_DATABASE_URL is set. Fast hashing, immediate tasks."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import dj_database_url
 
-os.environ.setdefault("TANDEM_DATA_DIR", tempfile.mkdtemp(prefix="tandem-test-"))
+if "TANDEM_DATA_DIR" not in os.environ:
+    os.environ["TANDEM_DATA_DIR"] = tempfile.mkdtemp(prefix="tandem-test-")
+    # Removed when the run ends; processes the tests start inherit the variable and leave the directory alone.
+    atexit.register(shutil.rmtree, os.environ["TANDEM_DATA_DIR"], ignore_errors=True)
 
 from config.settings.base import *  # noqa: F403
 
