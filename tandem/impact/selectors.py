@@ -48,13 +48,10 @@ from tandem.impact.records import (
 from tandem.impact.stats import DidDesign, MeansDesign, StatsError, power_curve
 from tandem.metrics.models import MetricDefinition, MetricObservation
 from tandem.org.models import Assignment
+from tandem.org.periods import in_force
 from tandem.org.selectors import person_scope_filter
 
 POWER_CURVE_POINTS = 25
-
-
-def _as_of(on: dt.date) -> Q:
-    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
 
 
 def _summary(program: Program) -> ProgramSummary:
@@ -169,7 +166,7 @@ def program_participants_as_of(*, scope: PersonScope, program_id: int, on: dt.da
     placed = {
         person_id: (unit, role)
         for person_id, unit, role in Assignment.objects.filter(
-            _as_of(on), person_id__in=[p.person_id for p in participants]
+            in_force(on), person_id__in=[p.person_id for p in participants]
         )
         .order_by("person_id", "valid_from")
         .values_list("person_id", "org_unit__name", "job_role__name")

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from tandem.audit.services import audit_record
@@ -42,6 +41,7 @@ from tandem.impact.stats import DidDesign, MeansDesign, StatsError, sample_size
 from tandem.initiatives.models import Initiative
 from tandem.metrics.models import MetricDefinition, MetricObservation
 from tandem.org.models import Assignment, OrgUnit, Person
+from tandem.org.periods import in_force
 from tandem.org.selectors import org_unit_descendant_ids
 
 BASELINE_MONTHS = 6
@@ -56,12 +56,6 @@ class _Unset(enum.Enum):
 
 
 UNSET = _Unset.UNSET
-
-
-def _as_of(on: dt.date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}valid_from__lte": on}) & (
-        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": on})
-    )
 
 
 def _new_seed() -> int:
@@ -384,7 +378,7 @@ def rule_person_ids(*, rule: SelectionRule, on: dt.date) -> list[int]:
     """People employed on `on` who match the rule, judged by the assignment valid that day."""
     if rule.is_empty:
         raise DomainError("A rule needs at least one condition")
-    assignments = Assignment.objects.filter(_as_of(on)).order_by()
+    assignments = Assignment.objects.filter(in_force(on)).order_by()
     if rule.org_unit_id is not None:
         unit_ids = org_unit_descendant_ids(org_unit_ids={rule.org_unit_id})
         if not unit_ids:
@@ -402,7 +396,7 @@ def rule_person_ids(*, rule: SelectionRule, on: dt.date) -> list[int]:
 def _org_units_on(person_ids: Iterable[int], on: dt.date) -> dict[int, int]:
     """person id -> org unit id on the date (people not employed then are absent)."""
     return dict(
-        Assignment.objects.filter(_as_of(on), person_id__in=list(person_ids))
+        Assignment.objects.filter(in_force(on), person_id__in=list(person_ids))
         .order_by("person_id", "valid_from")
         .values_list("person_id", "org_unit_id")
     )
@@ -563,7 +557,7 @@ def _pool(
         ids = sorted(set(_org_units_on(found.values(), on)))
     else:
         ids = sorted(
-            set(Assignment.objects.filter(_as_of(on)).order_by().values_list("person_id", flat=True))
+            set(Assignment.objects.filter(in_force(on)).order_by().values_list("person_id", flat=True))
         )
     return [p for p in ids if p not in exclude]
 
@@ -837,7 +831,7 @@ def _covariates(
     mean and flagged with an indicator column, so they neither drop people nor look like zeros.
     """
     assignment_rows = list(
-        Assignment.objects.filter(_as_of(on), person_id__in=person_ids)
+        Assignment.objects.filter(in_force(on), person_id__in=person_ids)
         .order_by("person_id", "valid_from")
         .values_list("person_id", "org_unit_id", "job_role__level", "person__hire_date", "person__location")
     )

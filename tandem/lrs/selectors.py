@@ -35,6 +35,7 @@ from tandem.lrs.records import (
 )
 from tandem.lrs.xapi import XapiValidationError, agent_ifi, statement_activity_ids, statement_format
 from tandem.org.models import Assignment
+from tandem.org.periods import in_force
 
 # How many StatementRef hops the "targeting statements match too" rule follows (the spec says
 # recursively; chains longer than this are not followed, see docs/lrs-storage.md).
@@ -568,24 +569,11 @@ def _figures(
     return GroupFigures(key=key, label=label, people=people, statements=statements, completions=completions)
 
 
-def _assigned_at(moment: Any, *, prefix: str = "") -> Q:
-    """An Assignment (through `prefix`) in force at `moment`, a timestamp column: on its UTC date, within
-    [valid_from, valid_to).
-
-    The dates are compared with the timestamp itself: a date is its midnight (UTC) on PostgreSQL, whose
-    connection runs in UTC, and on SQLite "2025-03-01" sorts before "2025-03-01 00:00:00" (a prefix), so
-    valid_from <= timestamp < valid_to holds exactly when the timestamp's UTC date is in the range. Taking
-    the date of each row instead costs a Python function call per row on SQLite (30 times slower here).
-    """
-    return Q(**{f"{prefix}valid_from__lte": moment}) & (
-        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": moment})
-    )
-
-
 def _unit_at(field: str) -> FilteredRelation:
-    """The person's assignment at the row's timestamp `field`, as a LEFT JOIN (NULL: none that day)."""
+    """The person's assignment at the row's timestamp `field` (its UTC date; no date cast, see in_force), as a
+    LEFT JOIN (NULL: none that day)."""
     return FilteredRelation(
-        "person__assignments", condition=_assigned_at(F(field), prefix="person__assignments__")
+        "person__assignments", condition=in_force(F(field), prefix="person__assignments__")
     )
 
 
@@ -595,7 +583,7 @@ def _in_units_at(field: str, org_unit_ids: Collection[int]) -> Exists:
     EXISTS rather than filtering the _unit_at join: overlapping assignments cannot duplicate rows."""
     return Exists(
         Assignment.objects.filter(
-            _assigned_at(OuterRef(field)), person_id=OuterRef("person_id"), org_unit_id__in=list(org_unit_ids)
+            in_force(OuterRef(field)), person_id=OuterRef("person_id"), org_unit_id__in=list(org_unit_ids)
         )
     )
 

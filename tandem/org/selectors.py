@@ -10,11 +10,8 @@ from django.db.models import Count, F, Q, QuerySet
 
 from tandem.core.scope import AccessDenied, PersonScope
 from tandem.org.models import Assignment, JobRole, OrgUnit, Person
+from tandem.org.periods import in_force
 from tandem.org.records import AssignmentRecord, OrgUnitNode
-
-
-def _as_of(on: dt.date) -> Q:
-    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
 
 
 def org_unit_descendant_ids(*, org_unit_ids: set[int] | frozenset[int]) -> set[int]:
@@ -47,7 +44,7 @@ def person_reporting_line_ids(*, manager_id: int, on: dt.date) -> set[int]:
 
     Walks down one level per query, so the cost follows the depth of the line, not the company size.
     """
-    current = Assignment.objects.filter(_as_of(on)).order_by()
+    current = Assignment.objects.filter(in_force(on)).order_by()
     found: set[int] = set()
     frontier = {manager_id}
     while frontier:
@@ -120,7 +117,7 @@ def person_assignment_as_of(*, employee_id: str, on: dt.date) -> AssignmentRecor
     """Where was this person on this date? Org unit, role, manager and title, or None if not employed."""
     assignment = (
         Assignment.objects.select_related("person", "org_unit", "job_role", "manager")
-        .filter(_as_of(on), person__employee_id=employee_id)
+        .filter(in_force(on), person__employee_id=employee_id)
         .first()
     )
     return _record(assignment) if assignment else None
@@ -139,7 +136,7 @@ def org_unit_members_as_of(*, org_unit_id: int, on: dt.date, include_descendants
     """Ids of people assigned to the unit (and below) on a date: the population for impact analysis."""
     unit_ids = org_unit_descendant_ids(org_unit_ids={org_unit_id}) if include_descendants else {org_unit_id}
     return list(
-        Assignment.objects.filter(_as_of(on), org_unit_id__in=unit_ids)
+        Assignment.objects.filter(in_force(on), org_unit_id__in=unit_ids)
         .order_by()
         .values_list("person_id", flat=True)
         .distinct()
@@ -157,7 +154,7 @@ def org_unit_tree(*, scope: PersonScope, on: dt.date) -> list[OrgUnitNode]:
             )
         units = units.filter(pk__in=visible)
     counts = dict(
-        Assignment.objects.filter(_as_of(on)).order_by().values_list("org_unit_id").annotate(n=Count("id"))
+        Assignment.objects.filter(in_force(on)).order_by().values_list("org_unit_id").annotate(n=Count("id"))
     )
     nodes = list(units)
     # Headcount rolls up: a department counts the people in its teams.
@@ -195,7 +192,7 @@ def org_unit_headcount_series(*, org_unit_id: int, months: list[dt.date]) -> lis
     """Headcount of the unit and everything below it at each date (one query per date, bounded by 36)."""
     unit_ids = org_unit_descendant_ids(org_unit_ids={org_unit_id})
     base = Assignment.objects.filter(org_unit_id__in=unit_ids).order_by()
-    return [(month, base.filter(_as_of(month)).values("person_id").distinct().count()) for month in months]
+    return [(month, base.filter(in_force(month)).values("person_id").distinct().count()) for month in months]
 
 
 def org_unit_ancestors(*, org_unit: OrgUnit) -> list[OrgUnit]:
@@ -247,7 +244,10 @@ def headcount_series(
     if org_unit_ids is not None:
         base = base.filter(org_unit_id__in=org_unit_ids)
     counts = base.aggregate(
-        **{f"m{i}": Count("person_id", distinct=True, filter=_as_of(month)) for i, month in enumerate(months)}
+        **{
+            f"m{i}": Count("person_id", distinct=True, filter=in_force(month))
+            for i, month in enumerate(months)
+        }
     )
     return [(month, counts[f"m{i}"] or 0) for i, month in enumerate(months)]
 

@@ -29,6 +29,7 @@ from tandem.core.scope import DomainError
 from tandem.impact.models import Cohort, Participant, Program
 from tandem.lrs.services import lrs_internal_client_get, statements_store
 from tandem.org.models import Assignment, Person
+from tandem.org.periods import in_force
 from tandem.surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
 from tandem.surveys.questions import (
     DEFAULT_SEND_AFTER_DAYS,
@@ -85,10 +86,6 @@ def _send_moment(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(SEND_HOUR)))
 
 
-def _as_of(on: dt.date) -> Q:
-    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-
-
 @dataclass(frozen=True)
 class _Placement:
     org_unit_id: int | None
@@ -104,7 +101,7 @@ def _placements(person_ids: list[int], on: dt.date) -> dict[int, _Placement]:
         )
     }
     for person_id, org_unit_id, manager_id in (
-        Assignment.objects.filter(_as_of(on), person_id__in=person_ids)
+        Assignment.objects.filter(in_force(on), person_id__in=person_ids)
         .order_by("person_id", "valid_from")
         .values_list("person_id", "org_unit_id", "manager_id")
     ):

@@ -1,0 +1,23 @@
+"""Effective-dated rows (Assignment, OrgUnit, OrgUnitVersion hold [valid_from, valid_to) dates): which are in
+force at a moment. One definition for every app that reads org history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+
+def in_force(on: Any, *, prefix: str = "") -> Q:
+    """Rows (through `prefix`, e.g. "person__assignments__") in force on `on`: valid_from <= on < valid_to,
+    valid_to NULL meaning still open.
+
+    `on` is a date, or an expression (F, OuterRef) naming a date or a timestamp column. A timestamp needs no
+    cast to its date: PostgreSQL compares a date as its midnight in the connection's time zone (UTC here), and
+    SQLite compares the stored texts, where "2025-03-01" sorts before "2025-03-01 00:00:00" (a prefix); either
+    way the row is in force exactly when the timestamp's UTC date is in the range. (A per-row date cast is a
+    Python function call on SQLite.)
+    """
+    return Q(**{f"{prefix}valid_from__lte": on}) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": on})
+    )
