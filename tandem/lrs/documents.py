@@ -21,7 +21,7 @@ from django.utils import timezone
 from tandem.lrs.matching import actor_person_ids
 from tandem.lrs.models import ActivityDefinition, Document, LrsClient, LrsScope, Statement
 from tandem.lrs.records import LrsBadRequest, LrsConflict, LrsError, LrsNotFound
-from tandem.lrs.xapi import XapiValidationError, agent_ifi, mbox_normalise
+from tandem.lrs.xapi import XapiValidationError, account_ifi_parts, agent_ifi, mbox_normalise
 from tandem.org.models import Person
 
 # A document key's text parts together (UTF-8): PostgreSQL B-tree entries hold about 2.7 kB.
@@ -324,9 +324,10 @@ def _ifi_property(ifi: str) -> tuple[str, Any] | None:
         return None
     kind, _, value = ifi.partition(":")
     if kind == "account":
-        # An IRL cannot contain "|", so the first one ends the homePage (as in matching.py).
-        home_page, bar, name = value.partition("|")
-        return (kind, {"homePage": home_page, "name": name}) if bar else None
+        if "|" not in value:
+            return None
+        home_page, name = account_ifi_parts(value=value)
+        return kind, {"homePage": home_page, "name": name}
     if kind in ("mbox", "mbox_sha1sum", "openid") and value:
         return kind, value
     return None

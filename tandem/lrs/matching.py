@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from tandem.audit.services import audit_record
 from tandem.lrs.models import ActorAccountMapping, LearningRecord, Statement
 from tandem.lrs.records import LrsBadRequest
+from tandem.lrs.xapi import account_ifi_parts
 from tandem.org.models import Person
 
 MBOX_PREFIX = "mbox:mailto:"
@@ -49,8 +50,7 @@ def actor_person_ids(*, actor_ifis: Iterable[str]) -> dict[str, int]:
         if ifi.startswith(MBOX_PREFIX):
             emails[ifi] = ifi[len(MBOX_PREFIX) :].strip().lower()
         elif ifi.startswith(ACCOUNT_PREFIX):
-            # An IRL cannot contain "|", so the first one ends the homePage.
-            home_page, _, name = ifi[len(ACCOUNT_PREFIX) :].partition("|")
+            home_page, name = account_ifi_parts(value=ifi[len(ACCOUNT_PREFIX) :])
             accounts.append((ifi, home_page, name))
     if accounts:
         mappings = dict(
@@ -187,6 +187,13 @@ class UnmatchedActor:
     mapped: bool  # a mapping exists for home_page, yet no person matched
 
 
+def _home_page(ifi: str) -> str:
+    """An account IFI's homePage ("" for other IFIs)."""
+    if not ifi.startswith(ACCOUNT_PREFIX):
+        return ""
+    return account_ifi_parts(value=ifi[len(ACCOUNT_PREFIX) :])[0]
+
+
 def unmatched_actor_list(*, limit: int = 100) -> list[UnmatchedActor]:
     """Actors with statements but no person, most statements first (one aggregate query, plus mappings)."""
     rows = list(
@@ -196,11 +203,7 @@ def unmatched_actor_list(*, limit: int = 100) -> list[UnmatchedActor]:
         .annotate(statements=Count("id"), last_stored=Max("stored"))
         .order_by("-statements", "actor_ifi")[:limit]
     )
-    homes = {
-        row["actor_ifi"][len(ACCOUNT_PREFIX) :].partition("|")[0]: row["actor_ifi"]
-        for row in rows
-        if row["actor_ifi"].startswith(ACCOUNT_PREFIX)
-    }
+    homes = {_home_page(row["actor_ifi"]) for row in rows if row["actor_ifi"].startswith(ACCOUNT_PREFIX)}
     mapped = (
         set(ActorAccountMapping.objects.filter(home_page__in=homes).values_list("home_page", flat=True))
         if homes
@@ -209,7 +212,7 @@ def unmatched_actor_list(*, limit: int = 100) -> list[UnmatchedActor]:
     found = []
     for row in rows:
         ifi = row["actor_ifi"]
-        home = ifi[len(ACCOUNT_PREFIX) :].partition("|")[0] if ifi.startswith(ACCOUNT_PREFIX) else ""
+        home = _home_page(ifi)
         found.append(
             UnmatchedActor(
                 actor_ifi=ifi,

@@ -3,7 +3,7 @@
 The storage and HTTP layers call these; nothing here touches the database or the network.
 """
 
-from tandem.lrs.xapi.agents import agent_ifi, mbox_normalise
+from tandem.lrs.xapi.agents import account_ifi_parts, agent_ifi, mbox_normalise
 from tandem.lrs.xapi.compare import statement_equivalent
 from tandem.lrs.xapi.errors import XapiValidationError
 from tandem.lrs.xapi.formats import duration_seconds, timestamp_parse
@@ -28,6 +28,7 @@ __all__ = [
     "SIGNATURE_USAGE_TYPE",
     "VOIDED_VERB",
     "XapiValidationError",
+    "account_ifi_parts",
     "agent_ifi",
     "duration_seconds",
     "language_pick",

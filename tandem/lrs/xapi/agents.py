@@ -9,6 +9,13 @@ from tandem.lrs.xapi.errors import XapiValidationError
 from tandem.lrs.xapi.validate import IFI_KEYS, _Validator
 
 
+def account_ifi_parts(*, value: str) -> tuple[str, str]:
+    """(homePage, name) of an account IFI value as agent_ifi writes it, "homePage|name". An IRL cannot
+    contain "|", so the first one ends the homePage (the name may contain more)."""
+    home_page, _, name = value.partition("|")
+    return home_page, name
+
+
 def mbox_normalise(*, mbox: str) -> str:
     """Lowercase the domain of a mailto: IRI.
 
