@@ -90,12 +90,16 @@ def _max_params(connection: BaseDatabaseWrapper) -> int:
     return connection.features.max_query_params or 65535
 
 
-def _insert_sql(connection: BaseDatabaseWrapper, model: type[Model], fields: Sequence[Any], rows: int) -> str:
+def _insert_into(connection: BaseDatabaseWrapper, model: type[Model], fields: Sequence[Any]) -> str:
+    """INSERT INTO table (columns): only quoted identifiers; the values that follow go as parameters."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
+
+
+def _insert_sql(connection: BaseDatabaseWrapper, model: type[Model], fields: Sequence[Any], rows: int) -> str:
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    # Only quoted identifiers and placeholders are interpolated; values go as parameters.
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES " + ", ".join([placeholder] * rows)  # noqa: S608
+    return f"{_insert_into(connection, model, fields)} VALUES " + ", ".join([placeholder] * rows)
 
 
 def array_element_type(field: Any, connection: BaseDatabaseWrapper) -> str:
@@ -112,22 +116,18 @@ def array_element_type(field: Any, connection: BaseDatabaseWrapper) -> str:
 
 def _unnest_insert_sql(connection: BaseDatabaseWrapper, model: type[Model], fields: Sequence[Any]) -> str:
     """PostgreSQL: INSERT … SELECT FROM unnest(one typed array per column)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
     arrays = ", ".join(f"%s::{array_element_type(field, connection)}[]" for field in fields)
-    # Only quoted identifiers, column types and placeholders are interpolated; values go as parameters.
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    # Column types and placeholders only; the values go as parameters.
+    return f"{_insert_into(connection, model, fields)} SELECT * FROM unnest({arrays})"  # noqa: S608
 
 
 def _json_insert_sql(connection: BaseDatabaseWrapper, model: type[Model], fields: Sequence[Any]) -> str:
     """PostgreSQL: INSERT … SELECT each element of one JSON array of rows, cast to the column types."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
     values = ", ".join(
         f"(r->>{index})::{array_element_type(field, connection)}" for index, field in enumerate(fields)
     )
-    # Only quoted identifiers, column types and positions are interpolated; the rows go as one parameter.
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) SELECT {values} FROM json_array_elements(%s::json) r"  # noqa: S608
+    # Positions and column types only; the rows go as one parameter.
+    return f"{_insert_into(connection, model, fields)} SELECT {values} FROM json_array_elements(%s::json) r"  # noqa: S608
 
 
 def _json_value(value: Any) -> Any:
