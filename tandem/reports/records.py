@@ -1,8 +1,12 @@
-"""Plain results of the reports app (three-tier figures). Contract between tiers, exports and pages."""
+"""Plain records of the reports app: contracts between its modules, the pages and the demo.
+
+Three-tier figures (tiers, exports, pages) and a business case as entered (pages, demo, business-case services).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 TIER_OPERATIONAL = "operational"
 TIER_LEARNER = "learner"
@@ -36,3 +40,18 @@ class ProgramTiers:
     overall: tuple[TierFigure, ...]
     groups: tuple[TierGroup, ...]  # empty when group_by == ""
     minimum_group: int
+
+
+@dataclass(frozen=True)
+class BusinessCaseInput:
+    """A business case as someone enters it; business_case_create/update check it (DomainError) and value it."""
+
+    name: str
+    audience_size: int  # people the program would reach
+    metric_code: str  # a person-grain metric
+    value_per_unit: Decimal  # money value of one unit of the metric, per person and month
+    comparable_codes: tuple[str, ...]  # past programs whose estimated effects value this one
+    cost_items: tuple[tuple[str, Decimal], ...] = ()  # (name, amount); when empty, cost_total is the cost
+    cost_total: Decimal | None = None
+    benefit_months: int = 12  # first year only, as in the Phillips method
+    description: str = ""

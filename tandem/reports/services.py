@@ -25,6 +25,7 @@ from tandem.metrics.selectors import min_group_size
 from tandem.reports.business_case import ComparableEffect, business_case_compute
 from tandem.reports.case_study import CaseStudyFacts, CohortFact, Quote, case_study_sections
 from tandem.reports.models import BusinessCase, CaseStudy
+from tandem.reports.records import BusinessCaseInput
 from tandem.reports.selectors import (
     BusinessCaseView,
     CaseStudyView,
@@ -326,53 +327,42 @@ def _money(value: Decimal | str | float, what: str) -> Decimal:
     return amount
 
 
-def _fields(
-    *,
-    name: str,
-    description: str,
-    audience_size: int,
-    cost_items: Sequence[tuple[str, Decimal]],
-    cost_total: Decimal | None,
-    metric_code: str,
-    value_per_unit: Decimal,
-    benefit_months: int,
-    comparable_codes: Sequence[str],
-) -> _Fields:
-    if not name.strip():
+def _fields(*, case: BusinessCaseInput) -> _Fields:
+    if not case.name.strip():
         raise DomainError("A business case needs a name")
-    if audience_size <= 0:
+    if case.audience_size <= 0:
         raise DomainError("The proposed audience must be at least one person")
-    items = [{"name": n.strip() or "Cost", "amount": str(_money(a, "cost"))} for n, a in cost_items]
+    items = [{"name": n.strip() or "Cost", "amount": str(_money(a, "cost"))} for n, a in case.cost_items]
     total = (
         sum((Decimal(i["amount"]) for i in items), Decimal(0))
         if items
-        else _money(cost_total or 0, "total cost")
+        else _money(case.cost_total or 0, "total cost")
     )
     if total <= 0:
         raise DomainError("Give the cost items or a total cost above zero")
-    metric = MetricDefinition.objects.filter(code=metric_code).first()
+    metric = MetricDefinition.objects.filter(code=case.metric_code).first()
     if metric is None:
-        raise DomainError(f"Unknown metric {metric_code!r}")
+        raise DomainError(f"Unknown metric {case.metric_code!r}")
     if metric.grain != MetricDefinition.Grain.PERSON:
         raise DomainError(
             f"{metric.name} is not measured per person, so no program effect is estimated on it"
         )
-    if not 1 <= benefit_months <= MAX_BENEFIT_MONTHS:
+    if not 1 <= case.benefit_months <= MAX_BENEFIT_MONTHS:
         raise DomainError(f"Count between 1 and {MAX_BENEFIT_MONTHS} months of benefit")
-    codes = list(dict.fromkeys(c for c in comparable_codes if c))
+    codes = list(dict.fromkeys(c for c in case.comparable_codes if c))
     programs = list(Program.objects.filter(code__in=codes).order_by("code"))
     missing = sorted(set(codes) - {p.code for p in programs})
     if missing:
         raise DomainError(f"Unknown program {missing[0]!r}")
     return _Fields(
-        name=name.strip(),
-        description=description.strip(),
-        audience_size=audience_size,
+        name=case.name.strip(),
+        description=case.description.strip(),
+        audience_size=case.audience_size,
         cost_items=items,
         cost_total=total,
         metric=metric,
-        value_per_unit=_money(value_per_unit, "value per unit"),
-        benefit_months=benefit_months,
+        value_per_unit=_money(case.value_per_unit, "value per unit"),
+        benefit_months=case.benefit_months,
         programs=programs,
     )
 
@@ -443,31 +433,9 @@ def _valued(fields: _Fields) -> dict[str, Any]:
     )
 
 
-def business_case_create(
-    *,
-    actor_id: int | None,
-    name: str,
-    audience_size: int,
-    metric_code: str,
-    value_per_unit: Decimal,
-    comparable_codes: Sequence[str],
-    cost_items: Sequence[tuple[str, Decimal]] = (),
-    cost_total: Decimal | None = None,
-    benefit_months: int = 12,
-    description: str = "",
-) -> BusinessCaseView:
+def business_case_create(*, actor_id: int | None, case: BusinessCaseInput) -> BusinessCaseView:
     """Record a proposed program and value it from the comparables' estimated effects (stored)."""
-    fields = _fields(
-        name=name,
-        description=description,
-        audience_size=audience_size,
-        cost_items=cost_items,
-        cost_total=cost_total,
-        metric_code=metric_code,
-        value_per_unit=value_per_unit,
-        benefit_months=benefit_months,
-        comparable_codes=comparable_codes,
-    )
+    fields = _fields(case=case)
     snapshot = _valued(fields)
     with transaction.atomic():
         return _write(
@@ -476,43 +444,21 @@ def business_case_create(
 
 
 def business_case_update(
-    *,
-    business_case_id: int,
-    actor_id: int | None,
-    name: str,
-    audience_size: int,
-    metric_code: str,
-    value_per_unit: Decimal,
-    comparable_codes: Sequence[str],
-    cost_items: Sequence[tuple[str, Decimal]] = (),
-    cost_total: Decimal | None = None,
-    benefit_months: int = 12,
-    description: str = "",
-    action: str = "update",
+    *, business_case_id: int, actor_id: int | None, case: BusinessCaseInput, action: str = "update"
 ) -> BusinessCaseView:
     """Change a business case and recompute its snapshot from today's estimates."""
-    fields = _fields(
-        name=name,
-        description=description,
-        audience_size=audience_size,
-        cost_items=cost_items,
-        cost_total=cost_total,
-        metric_code=metric_code,
-        value_per_unit=value_per_unit,
-        benefit_months=benefit_months,
-        comparable_codes=comparable_codes,
-    )
+    fields = _fields(case=case)
     snapshot = _valued(fields)
     with transaction.atomic():
-        case = (
+        stored = (
             BusinessCase.objects.select_for_update()
             .select_related("target_metric")
             .filter(pk=business_case_id)
             .first()
         )
-        if case is None:
+        if stored is None:
             raise AccessDenied(f"No business case {business_case_id}")
-        return _write(case=case, fields=fields, actor_id=actor_id, snapshot=snapshot, action=action)
+        return _write(case=stored, fields=fields, actor_id=actor_id, snapshot=snapshot, action=action)
 
 
 def business_case_recompute(*, business_case_id: int, actor_id: int | None) -> BusinessCaseView:
@@ -521,14 +467,16 @@ def business_case_recompute(*, business_case_id: int, actor_id: int | None) -> B
     return business_case_update(
         business_case_id=business_case_id,
         actor_id=actor_id,
-        name=current.name,
-        description=current.description,
-        audience_size=current.audience_size,
-        metric_code=current.metric_code,
-        value_per_unit=current.value_per_unit,
-        comparable_codes=current.comparable_codes,
-        cost_items=[(c.name, c.amount) for c in current.cost_items],
-        cost_total=current.cost_total,
-        benefit_months=current.benefit_months,
+        case=BusinessCaseInput(
+            name=current.name,
+            description=current.description,
+            audience_size=current.audience_size,
+            metric_code=current.metric_code,
+            value_per_unit=current.value_per_unit,
+            comparable_codes=current.comparable_codes,
+            cost_items=tuple((c.name, c.amount) for c in current.cost_items),
+            cost_total=current.cost_total,
+            benefit_months=current.benefit_months,
+        ),
         action="recompute",
     )

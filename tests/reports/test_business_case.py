@@ -1,5 +1,6 @@
 """Business cases: the ROI range from comparable programs (known answers), and the stored snapshot."""
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from tandem.core.scope import DomainError
 from tandem.impact.estimates import program_impact_estimate
 from tandem.reports.business_case import ComparableEffect, business_case_compute, pooled_effects
 from tandem.reports.models import BusinessCase
+from tandem.reports.records import BusinessCaseInput
 from tandem.reports.services import business_case_create, business_case_recompute, business_case_update
 from tests.factories import MetricDefinitionFactory
 
@@ -71,12 +73,14 @@ def test_create_values_the_case_from_the_comparable_and_stores_it(program, make_
     user = make_user(roles=["ld_team"])
     case = business_case_create(
         actor_id=user.pk,
-        name="Coaching for Support",
-        audience_size=50,
-        metric_code="tickets",
-        value_per_unit=Decimal("10"),
-        comparable_codes=["coach"],
-        cost_items=[("Vendor", Decimal("4000")), ("Time", Decimal("1000"))],
+        case=BusinessCaseInput(
+            name="Coaching for Support",
+            audience_size=50,
+            metric_code="tickets",
+            value_per_unit=Decimal("10"),
+            comparable_codes=("coach",),
+            cost_items=(("Vendor", Decimal("4000")), ("Time", Decimal("1000"))),
+        ),
     )
     estimate = program_impact_estimate(program_id=program.pk, metric_code="tickets").overall
     assert case.cost_total == Decimal("5000.00") and len(case.cost_items) == 2
@@ -98,24 +102,28 @@ def test_update_recompute_and_a_metric_without_estimates(program):
     MetricDefinitionFactory(code="sales", name="Sales", unit="EUR", grain="person")
     case = business_case_create(
         actor_id=None,
-        name="Sales coaching",
-        audience_size=20,
-        metric_code="sales",
-        value_per_unit=Decimal("1"),
-        comparable_codes=["coach"],
-        cost_total=Decimal("1000"),
+        case=BusinessCaseInput(
+            name="Sales coaching",
+            audience_size=20,
+            metric_code="sales",
+            value_per_unit=Decimal("1"),
+            comparable_codes=("coach",),
+            cost_total=Decimal("1000"),
+        ),
     )
     assert case.result is None and "None of the comparable programs" in case.problem
     assert case.comparables[0].estimate is None
     updated = business_case_update(
         business_case_id=case.id,
         actor_id=None,
-        name="Sales coaching",
-        audience_size=20,
-        metric_code="tickets",
-        value_per_unit=Decimal("1"),
-        comparable_codes=["coach"],
-        cost_total=Decimal("1000"),
+        case=BusinessCaseInput(
+            name="Sales coaching",
+            audience_size=20,
+            metric_code="tickets",
+            value_per_unit=Decimal("1"),
+            comparable_codes=("coach",),
+            cost_total=Decimal("1000"),
+        ),
     )
     assert updated.result is not None and updated.metric_code == "tickets"
     again = business_case_recompute(business_case_id=case.id, actor_id=None)
@@ -130,7 +138,7 @@ def test_update_recompute_and_a_metric_without_estimates(program):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"comparable_codes": ["nope"]}, "Unknown program"),
+        ({"comparable_codes": ("nope",)}, "Unknown program"),
         ({"cost_total": Decimal("0")}, "cost"),
         ({"audience_size": 0}, "audience"),
         ({"metric_code": "nope"}, "Unknown metric"),
@@ -139,15 +147,14 @@ def test_update_recompute_and_a_metric_without_estimates(program):
     ],
 )
 def test_invalid_cases_are_refused_with_a_reason(program, change, message):
-    arguments = {
-        "actor_id": None,
-        "name": "X",
-        "audience_size": 10,
-        "metric_code": "tickets",
-        "value_per_unit": Decimal("1"),
-        "comparable_codes": ["coach"],
-        "cost_total": Decimal("100"),
-    }
+    case = BusinessCaseInput(
+        name="X",
+        audience_size=10,
+        metric_code="tickets",
+        value_per_unit=Decimal("1"),
+        comparable_codes=("coach",),
+        cost_total=Decimal("100"),
+    )
     with pytest.raises(DomainError, match=message):
-        business_case_create(**{**arguments, **change})
+        business_case_create(actor_id=None, case=dataclasses.replace(case, **change))
     assert not BusinessCase.objects.exists()

@@ -15,6 +15,7 @@ from tandem.impact.estimates import program_impact_estimate
 from tandem.impact.services import cohort_create, participants_add_list
 from tandem.org.models import OrgUnit
 from tandem.reports.models import BusinessCase, CaseStudy
+from tandem.reports.records import BusinessCaseInput
 from tandem.reports.services import business_case_create, case_study_draft
 from tests.factories import OrgUnitFactory, PersonFactory
 from tests.impact.test_estimates import build
@@ -245,12 +246,14 @@ def test_business_case_pages(program, make_user, login):
 def test_business_cases_are_for_ld_only(program, department, make_user, login):
     case = business_case_create(
         actor_id=None,
-        name="X",
-        audience_size=10,
-        metric_code="tickets",
-        value_per_unit=Decimal("1"),
-        comparable_codes=["coach"],
-        cost_total=Decimal("100"),
+        case=BusinessCaseInput(
+            name="X",
+            audience_size=10,
+            metric_code="tickets",
+            value_per_unit=Decimal("1"),
+            comparable_codes=("coach",),
+            cost_total=Decimal("100"),
+        ),
     )
     client = login(make_user(roles=["stakeholder"], org_units=[department]))
     for url in (
@@ -269,12 +272,14 @@ def test_pages_use_a_bounded_number_of_queries(program, ld, django_assert_max_nu
     for number in range(3):
         business_case_create(
             actor_id=None,
-            name=f"Case {number}",
-            audience_size=10,
-            metric_code="tickets",
-            value_per_unit=Decimal("1"),
-            comparable_codes=["coach"],
-            cost_total=Decimal("100"),
+            case=BusinessCaseInput(
+                name=f"Case {number}",
+                audience_size=10,
+                metric_code="tickets",
+                value_per_unit=Decimal("1"),
+                comparable_codes=("coach",),
+                cost_total=Decimal("100"),
+            ),
         )
     with django_assert_max_num_queries(9):
         assert ld.get(reverse("case_study", args=["coach"])).status_code == 200

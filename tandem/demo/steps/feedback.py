@@ -19,6 +19,7 @@ from django.utils import timezone
 from tandem.demo.context import DemoContext, Step, Tick, register_step
 from tandem.demo.steps import programs_more
 from tandem.impact.selectors import program_get
+from tandem.reports.records import BusinessCaseInput
 from tandem.reports.services import business_case_create, case_study_draft
 from tandem.surveys.records import (
     KIND_BEHAVIOUR_LEARNER,
@@ -203,17 +204,19 @@ def answer_surveys(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
     if metric is not None and metric.value_per_unit is not None:
         business_case_create(
             actor_id=None,
-            name="Resolve first time for the retail support desk",
-            description="Take the customer-service program to the 60 agents of the retail desk next quarter.",
-            audience_size=60,
-            metric_code=metric.metric_code,
-            value_per_unit=metric.value_per_unit,
-            comparable_codes=[staggered],
-            cost_items=[
-                ("Vendor licences (60 seats)", Decimal("9000")),
-                ("Facilitation: 40 L&D hours × 85", Decimal("3400")),
-                ("Participant time: 60 × 6 h × 32", Decimal("11520")),
-            ],
+            case=BusinessCaseInput(
+                name="Resolve first time for the retail support desk",
+                description="Take the customer-service program to the 60 agents of the retail desk next quarter.",
+                audience_size=60,
+                metric_code=metric.metric_code,
+                value_per_unit=metric.value_per_unit,
+                comparable_codes=(staggered,),
+                cost_items=(
+                    ("Vendor licences (60 seats)", Decimal("9000")),
+                    ("Facilitation: 40 L&D hours × 85", Decimal("3400")),
+                    ("Participant time: 60 × 6 h × 32", Decimal("11520")),
+                ),
+            ),
         )
         totals["business_cases"] = 1
     tick(1)

@@ -36,7 +36,7 @@ from tandem.reports.exports import (
     report_xlsx,
     roi_range_chart_svg,
 )
-from tandem.reports.records import TIER_BUSINESS, TIER_LEARNER, TIER_OPERATIONAL
+from tandem.reports.records import TIER_BUSINESS, TIER_LEARNER, TIER_OPERATIONAL, BusinessCaseInput
 from tandem.reports.selectors import (
     CaseStudyView,
     ProgramReport,
@@ -367,19 +367,19 @@ class BusinessCaseForm(forms.Form):
         return items
 
 
-def _case_arguments(form: BusinessCaseForm) -> dict[str, Any]:
+def _case_input(form: BusinessCaseForm) -> BusinessCaseInput:
     data = form.cleaned_data
-    return {
-        "name": data["name"],
-        "description": data["description"],
-        "audience_size": data["audience_size"],
-        "metric_code": data["metric"],
-        "value_per_unit": data["value_per_unit"],
-        "benefit_months": data["benefit_months"],
-        "cost_items": data["cost_items"],
-        "cost_total": data["cost_total"],
-        "comparable_codes": data["comparables"],
-    }
+    return BusinessCaseInput(
+        name=data["name"],
+        description=data["description"],
+        audience_size=data["audience_size"],
+        metric_code=data["metric"],
+        value_per_unit=data["value_per_unit"],
+        benefit_months=data["benefit_months"],
+        cost_items=tuple(data["cost_items"]),
+        cost_total=data["cost_total"],
+        comparable_codes=tuple(data["comparables"]),
+    )
 
 
 def business_cases(request: HttpRequest) -> HttpResponse:
@@ -392,7 +392,7 @@ def business_case_new(request: HttpRequest) -> HttpResponse:
     form = BusinessCaseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            case = business_case_create(actor_id=viewer.user_id, **_case_arguments(form))
+            case = business_case_create(actor_id=viewer.user_id, case=_case_input(form))
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -417,7 +417,7 @@ def business_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 business_case_update(
-                    business_case_id=case.id, actor_id=viewer.user_id, **_case_arguments(form)
+                    business_case_id=case.id, actor_id=viewer.user_id, case=_case_input(form)
                 )
             except DomainError as error:
                 form.add_error(None, str(error))
