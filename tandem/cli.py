@@ -18,6 +18,7 @@ Tandem commands:
   createadmin create an L&D admin account
   lrs-credentials  create, revoke, rotate or list xAPI credentials
   lrs-import       load statements exported from another LRS
+  lrs-records-rebuild  rebuild learning records from their statements
   survey-dispatch  send the survey invitations and reminders that are due
 Any Django management command also works (migrate, shell, dbshell, check, ...).
 Set DATABASE_URL to use PostgreSQL instead of the embedded SQLite database.

@@ -4,9 +4,10 @@ Rules (also in docs/lrs-storage.md, "Learning records"). A record covers the non
 object is an Activity, per (actor IFI, activity id):
 
 * first/last attempt: the earliest and latest statement `timestamp`, any verb;
-* attempts: distinct attempts among statements with verb attempted, launched or initialized, where statements
-  sharing a registration are one attempt (cmi5 sends launched and initialized for one registration) and a
-  statement without a registration is an attempt of its own;
+* attempts: distinct attempts among statements with verb attempted, launched, initialized or attended, where
+  statements sharing a registration are one attempt (cmi5 sends launched and initialized for one registration;
+  a coaching series or a classroom course sends attended per session) and a statement without a registration
+  is an attempt of its own;
 * completed: some statement has result.completion true or verb completed, passed or mastered; completed_at is
   the earliest such timestamp;
 * passed: the latest verdict, by (timestamp, stored order): verb passed → True, failed → False, else
@@ -40,7 +41,9 @@ from tandem.lrs.records import StoredStatement
 from tandem.lrs.xapi import VOIDED_VERB, XapiValidationError, duration_seconds
 
 ADL = "http://adlnet.gov/expapi/verbs/"
-ATTEMPT_VERBS = frozenset({f"{ADL}attempted", f"{ADL}launched", f"{ADL}initialized"})
+# attended: sessions of meetings, classes and coaching have no attempted/launched of their own; without it such
+# activities showed 0 attempts beside their sessions.
+ATTEMPT_VERBS = frozenset({f"{ADL}attempted", f"{ADL}launched", f"{ADL}initialized", f"{ADL}attended"})
 COMPLETION_VERBS = frozenset({f"{ADL}completed", f"{ADL}passed", f"{ADL}mastered"})
 PASSED_VERB = f"{ADL}passed"
 FAILED_VERB = f"{ADL}failed"

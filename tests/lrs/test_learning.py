@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +24,8 @@ pytestmark = pytest.mark.django_db
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 PASSED, FAILED, LAUNCHED, INITIALIZED = f"{ADL}passed", f"{ADL}failed", f"{ADL}launched", f"{ADL}initialized"
-EXPERIENCED = f"{ADL}experienced"
+EXPERIENCED, ATTENDED = f"{ADL}experienced", f"{ADL}attended"
+OTHER = "http://example.com/activities/course-2"
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 
@@ -81,6 +84,34 @@ def test_learning_attempts_count_registrations_once(lrs_client):
     assert _record().attempts == 1
     _store(lrs_client, statement(verb=LAUNCHED, context={"registration": str(uuid.uuid4())}))
     assert _record().attempts == 2
+
+
+def test_learning_attended_sessions_are_attempts(lrs_client):
+    """A coaching series (one registration, a statement per session) is one attempt; a class with its own
+    registration is another. Before attended counted, such activities showed 0 attempts."""
+    series = {"registration": str(uuid.uuid4())}
+    _store(
+        lrs_client,
+        *(statement(verb=ATTENDED, timestamp=_at(7 * 24 * 60 * week), context=series) for week in range(3)),
+    )
+    assert (_record().attempts, _record().statements) == (1, 3)
+    _store(lrs_client, statement(verb=ATTENDED, context={"registration": str(uuid.uuid4())}))
+    assert _record().attempts == 2
+
+
+def test_learning_records_rebuild_applies_new_rules_to_stored_records(lrs_client):
+    """Records written under the old rules (attended not an attempt) are rebuilt; with --verb only the pairs
+    holding that verb are touched."""
+    _store(lrs_client, statement(verb=ATTENDED, context={"registration": str(uuid.uuid4())}))
+    _store(lrs_client, statement(verb=ATTEMPTED, activity=OTHER))
+    LearningRecord.objects.update(attempts=0)  # as the old rules left them
+    out = io.StringIO()
+    call_command("lrs-records-rebuild", "--verb", ATTENDED, stdout=out)
+    assert "1 learning record(s) rebuilt" in out.getvalue()
+    assert _record().attempts == 1
+    assert _record(OTHER).attempts == 0  # not a pair with attended: left alone
+    call_command("lrs-records-rebuild", stdout=out)
+    assert (_record().attempts, _record(OTHER).attempts) == (1, 1)
 
 
 def test_learning_completion_from_result_and_older_verdict_does_not_win(lrs_client):

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tandem.lrs.models import LearningRecord, Statement, StatementRelation
+from tandem.lrs.selectors import stored_text
 from tandem.lrs.services import statements_store, statements_store_generated
 from tests.factories import PersonFactory
 from tests.lrs.factories import COMPLETED, COURSE, agent, statement
@@ -103,9 +104,12 @@ def test_lrs_statement_existing_id_different_content_is_409(xapi):
 def test_lrs_statement_lrs_sets_stored_authority_and_timestamp(xapi, lrs_client):
     data = statement(authority=agent("someone@example.com", "Impostor"))
     xapi.post(data)
-    exact = Statement.objects.get(pk=data["id"]).exact
+    row = Statement.objects.get(pk=data["id"])
+    exact = row.exact
     assert exact["authority"] == lrs_client.authority  # overwritten from the credential
     assert exact["stored"].endswith("Z") and exact["timestamp"] == exact["stored"]
+    # The columns agree with the text (the time is set under the lock, after the JSON was prepared).
+    assert exact["stored"] == stored_text(row.stored) and row.timestamp == row.stored
 
 
 @pytest.mark.parametrize(("version", "expected"), [("1.0.3", "1.0.0"), ("2.0.0", "2.0.0")])
