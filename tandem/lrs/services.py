@@ -8,7 +8,6 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -495,7 +494,7 @@ def statements_store_generated(
 
     Validation is most of the CPU cost of a write (~90 µs a statement) and proves nothing for statements
     built by known code; everything else (ids, conflicts, voiding, relations, people, activity definitions,
-    learning records) is the path statements_store takes.
+    learning records) is the path statements_store takes. The dicts are stored as given (not copied).
     """
     if not statements:
         raise LrsBadRequest("No statements given", field="", rule="non-empty")
@@ -524,89 +523,6 @@ _STATEMENT_COLUMNS = (
 _RELATION_COLUMNS = ("statement_id", "seq", "kind", "value", "relation")
 
 
-# Placeholder for the times only known under the lock (replaced before anything reads them).
-_NOT_YET = dt.datetime.min.replace(tzinfo=dt.UTC)
-
-
-@dataclass(slots=True)
-class _Prepared:
-    """A statement made ready for its INSERT before the counter lock is taken.
-
-    Only seq, stored (and a timestamp defaulting to it) and voided wait for the lock; `text` is the JSON to
-    store, with `sentinel` where the stored time goes. Its relations lack only seq.
-    """
-
-    row: StoredStatement
-    text: str
-    relations: list[tuple[str, str, str]]
-    timestamp_missing: bool
-
-
-def _prepared(
-    *, incoming: list[dict[str, Any]], ids: list[uuid.UUID], version: str, client: LrsClient, sentinel: str
-) -> list[_Prepared]:
-    """Rows, JSON text and relations of every statement of the batch, without a lock held.
-
-    Writers queue on the counter lock for the whole of their transaction (and on SQLite the transaction is
-    the database's write lock), so everything that does not depend on what is stored already is done here:
-    at 4 concurrent clients this part runs beside another batch's inserts instead of after them.
-    """
-    authority = copy.deepcopy(client.authority)  # one copy shared by the batch: never modified
-    default_version = _default_version(version)
-    out: list[_Prepared] = []
-    # IFIs by actor object: generated batches share one actor dict per learner (kept alive by `incoming`).
-    actors: dict[int, tuple[str, list[str]]] = {}
-    for statement_uuid, statement in zip(ids, incoming, strict=True):
-        # A copy: `statement` is what an already stored statement is compared with, as the client sent it.
-        final = {**statement, "stored": sentinel, "authority": authority}
-        final.setdefault("version", default_version)
-        timestamp_missing = "timestamp" not in final
-        if timestamp_missing:
-            final["timestamp"] = sentinel
-        obj = final.get("object") or {}
-        context = final.get("context") or {}
-        actor = final.get("actor")
-        keys = actors.get(id(actor))
-        if keys is None:
-            keys = actors[id(actor)] = (agent_key(actor) or "", list(_agents(actor)))
-        out.append(
-            _Prepared(
-                row=StoredStatement(
-                    id=statement_uuid,
-                    seq=0,
-                    exact=final,
-                    stored=_NOT_YET,
-                    timestamp=_NOT_YET
-                    if timestamp_missing
-                    else timestamp_parse(value=final["timestamp"], version=version),
-                    version=str(final["version"])[:20],
-                    actor_ifi=keys[0],
-                    verb_id=str(final["verb"]["id"])[:2048],
-                    object_activity_id=(
-                        str(obj["id"])[:2048]
-                        if obj.get("objectType", "Activity") == "Activity" and "id" in obj
-                        else None
-                    ),
-                    object_statement_ref=_statement_ref(final),
-                    registration=uuid.UUID(str(context["registration"]))
-                    if context.get("registration")
-                    else None,
-                    voided=False,
-                ),
-                text=json.dumps(final),
-                relations=sorted(_relations(final, actor_keys=keys[1], authority_key=client.authority_ifi)),
-                timestamp_missing=timestamp_missing,
-            )
-        )
-    for prepared in out:
-        # json.dumps writes U+0000 as \u0000, so the walk runs only for a statement that may hold one.
-        if "\\u0000" in prepared.text and (nul := _nul_path(prepared.row.exact)) is not None:
-            where = f"[{ids.index(prepared.row.id)}]" if len(ids) > 1 else ""
-            field = f"{where}.{nul}" if where else nul
-            raise LrsBadRequest(f"{field}: contains U+0000", field=field, rule="no U+0000 (NUL) characters")
-    return out
-
-
 def _statements_write(
     *,
     incoming: list[dict[str, Any]],
@@ -618,23 +534,16 @@ def _statements_write(
     """The write half of statements_store: one transaction, a constant number of queries per batch.
 
     Statements and relations go in as multi-row INSERTs (COPY on PostgreSQL); people are matched once per
-    batch; activity definitions and learning records are merged in bulk (tandem.lrs.ingest). What does not
-    depend on the statements already stored is prepared before the transaction (_prepared).
+    batch; activity definitions and learning records are merged in bulk (tandem.lrs.ingest).
     """
-    # A token no client can guess: stands for `stored` in the prepared JSON until the lock gives the time.
-    sentinel = f"tandem-stored-{secrets.token_hex(16)}"
-    prepared = _prepared(incoming=incoming, ids=ids, version=version, client=client, sentinel=sentinel)
-    # mbox actors by work email, account actors through their mapping: one lookup for the batch. People are
-    # not what the counter lock protects, so this runs before it as well.
-    people = actor_person_ids(actor_ifis={p.row.actor_ifi for p in prepared if p.row.actor_ifi})
     with transaction.atomic():
         counter = _lock_counter()
         existing = dict(Statement.objects.filter(pk__in_array=ids).values_list("id", "exact"))
-        new: list[tuple[uuid.UUID, dict[str, Any], _Prepared]] = []
-        for statement_uuid, statement, ready in zip(ids, incoming, prepared, strict=True):
+        new: list[tuple[uuid.UUID, dict[str, Any]]] = []
+        for statement_uuid, statement in zip(ids, incoming, strict=True):
             stored_exact = existing.get(statement_uuid)
             if stored_exact is None:
-                new.append((statement_uuid, statement, ready))
+                new.append((statement_uuid, statement))
             elif not statement_equivalent(a=stored_exact, b=statement):
                 raise LrsConflict(
                     f"Statement {statement_uuid} is already stored with different content",
@@ -645,8 +554,8 @@ def _statements_write(
             return [str(i) for i in ids]
 
         # Voiding (Data 2.3.2): a voiding statement may not target another voiding statement.
-        voiding_ids = {i for i, s, _p in new if _is_voiding(s)}
-        targets = {ref for i, s, _p in new if i in voiding_ids and (ref := _statement_ref(s)) is not None}
+        voiding_ids = {i for i, s in new if _is_voiding(s)}
+        targets = {ref for i, s in new if i in voiding_ids and (ref := _statement_ref(s)) is not None}
         voiding_targets = targets & voiding_ids
         if targets - voiding_targets:
             voiding_targets |= set(
@@ -661,31 +570,73 @@ def _statements_write(
         # A statement stored after its voiding statement arrived is voided on arrival.
         voided_new = targets | set(
             Statement.objects.filter(
-                verb_id=VOIDED_VERB, object_statement_ref__in_array=[i for i, _s, _p in new]
+                verb_id=VOIDED_VERB, object_statement_ref__in_array=[i for i, _s in new]
             ).values_list("object_statement_ref", flat=True)
         )
 
         now = timezone.now().astimezone(dt.UTC)
         stored = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as precise as `stored` text
         stamp = stored_text(stored)
-        placeholder, stamp_json = json.dumps(sentinel), json.dumps(stamp)
+        authority = copy.deepcopy(client.authority)  # one copy shared by the batch: never modified
+        default_version = _default_version(version)
         rows: list[StoredStatement] = []
-        texts: list[str] = []
         relations: list[tuple[uuid.UUID, int, str, str, str]] = []
+        # IFIs by actor object: generated batches share one actor dict per learner (kept alive by `new`).
+        actors: dict[int, tuple[str, list[str]]] = {}
         seq = counter.last
-        for statement_uuid, _statement, ready in new:
+        for statement_uuid, statement in new:
             seq += 1
-            row = ready.row
-            row.seq, row.stored = seq, stored
-            row.exact["stored"] = stamp
-            if ready.timestamp_missing:
-                row.timestamp = stored
-                row.exact["timestamp"] = stamp
-            row.voided = statement_uuid in voided_new and statement_uuid not in voiding_ids
+            statement["stored"] = stamp
+            statement["authority"] = authority
+            statement.setdefault("version", default_version)
+            statement.setdefault("timestamp", stamp)
+            obj = statement.get("object") or {}
+            context = statement.get("context") or {}
+            actor = statement.get("actor")
+            keys = actors.get(id(actor))
+            if keys is None:
+                keys = actors[id(actor)] = (agent_key(actor) or "", list(_agents(actor)))
+            relations.extend(
+                (statement_uuid, seq, kind, value, relation)
+                for kind, value, relation in sorted(
+                    _relations(statement, actor_keys=keys[1], authority_key=client.authority_ifi)
+                )
+            )
+            rows.append(
+                StoredStatement(
+                    id=statement_uuid,
+                    seq=seq,
+                    exact=statement,
+                    stored=stored,
+                    timestamp=timestamp_parse(value=statement["timestamp"], version=version),
+                    version=str(statement["version"])[:20],
+                    actor_ifi=keys[0],
+                    verb_id=str(statement["verb"]["id"])[:2048],
+                    object_activity_id=(
+                        str(obj["id"])[:2048]
+                        if obj.get("objectType", "Activity") == "Activity" and "id" in obj
+                        else None
+                    ),
+                    object_statement_ref=_statement_ref(statement),
+                    registration=uuid.UUID(str(context["registration"]))
+                    if context.get("registration")
+                    else None,
+                    voided=statement_uuid in voided_new and statement_uuid not in voiding_ids,
+                )
+            )
+        # mbox actors by work email, account actors through their mapping: one lookup for the batch.
+        people = actor_person_ids(actor_ifis={row.actor_ifi for row in rows if row.actor_ifi})
+        for row in rows:
             row.person_id = people.get(row.actor_ifi)
-            rows.append(row)
-            texts.append(ready.text.replace(placeholder, stamp_json))
-            relations.extend((statement_uuid, seq, kind, value, rel) for kind, value, rel in ready.relations)
+        texts = [json.dumps(row.exact) for row in rows]
+        for row, text in zip(rows, texts, strict=True):
+            # json.dumps writes U+0000 as \u0000, so the walk runs only for a statement that may hold one.
+            if "\\u0000" in text and (nul := _nul_path(row.exact)) is not None:
+                where = f"[{ids.index(row.id)}]" if len(ids) > 1 else ""
+                field = f"{where}.{nul}" if where else nul
+                raise LrsBadRequest(
+                    f"{field}: contains U+0000", field=field, rule="no U+0000 (NUL) characters"
+                )
         bulk_insert_rows(
             model=Statement,
             fields=_STATEMENT_COLUMNS,
@@ -712,10 +663,10 @@ def _statements_write(
             prepared=("exact",),
         )
         bulk_insert_rows(model=StatementRelation, fields=_RELATION_COLUMNS, rows=relations)
-        _attachments_save([statement for _i, statement, _p in new], parts)
+        _attachments_save([statement for _i, statement in new], parts)
         statements_after_store(rows=rows, people=people)
         # Targets stored earlier become voided, unless they are voiding statements themselves.
-        earlier = targets - {i for i, _s, _p in new}
+        earlier = targets - {i for i, _s in new}
         if earlier:
             Statement.objects.filter(pk__in=earlier).exclude(verb_id=VOIDED_VERB).update(voided=True)
         StatementCounter.objects.filter(pk=counter.pk).update(last=seq)
