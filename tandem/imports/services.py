@@ -42,7 +42,7 @@ from tandem.imports.validation import (
 )
 from tandem.metrics.services import metric_observations_upsert
 from tandem.org.records import PeoplePlan, PersonRow
-from tandem.org.services import people_apply, people_plan
+from tandem.org.services import AssignmentConflictError, people_apply, people_plan
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,21 @@ def _check(run: ImportRun, progress: ProgressCallback | None) -> Checked:
     if run.kind == ImportKind.PEOPLE:
         on = dt.date.fromisoformat(run.options["as_of"])
         rows = _keep_what_the_file_leaves_out(validated.rows, columns=checked.columns, on=on)
-        plan = people_plan(rows=rows, on=on)
+        try:
+            plan = people_plan(rows=rows, on=on)
+        except AssignmentConflictError as error:
+            # validated.rows follow the file's rows one to one (a file with row errors stopped above).
+            numbers = {
+                row.employee_id: number
+                for row, (number, _cells) in zip(validated.rows, table.rows, strict=True)
+            }
+            checked.errors = [
+                row_error(
+                    numbers.get(c.employee_id, 0), checked.columns.get(c.field, c.field), c.value, c.message
+                )
+                for c in error.conflicts
+            ]
+            return checked
         checked.plan = plan
         checked.counts = plan.counts
         checked.diffs = [

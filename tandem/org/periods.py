@@ -3,6 +3,7 @@ force at a moment. One definition for every app that reads org history."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q
@@ -21,3 +22,11 @@ def in_force(on: Any, *, prefix: str = "") -> Q:
     return Q(**{f"{prefix}valid_from__lte": on}) & (
         Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": on})
     )
+
+
+def periods_overlap(first: tuple[dt.date, dt.date | None], second: tuple[dt.date, dt.date | None]) -> bool:
+    """Whether two [valid_from, valid_to) periods (valid_to None meaning open) share at least one day.
+
+    Periods that touch (one ends on the day the other starts) do not overlap.
+    """
+    return (first[1] is None or second[0] < first[1]) and (second[1] is None or first[0] < second[1])

@@ -22,6 +22,27 @@ class AssignmentRecord:
 
 
 @dataclass(frozen=True)
+class AssignmentOverlap:
+    """Two assignments of one person whose periods share at least one day (a data-quality problem)."""
+
+    employee_id: str
+    person_name: str
+    first: AssignmentRecord  # the one that starts first
+    second: AssignmentRecord
+
+
+@dataclass(frozen=True)
+class AssignmentConflict:
+    """A row that asks for an assignment history that cannot be: periods that overlap, or that end before they
+    begin. Imports report it against the row's `field` column; nothing is written."""
+
+    employee_id: str
+    field: str  # the PersonRow field to correct: "effective_date" or "termination_date"
+    value: str  # that field's value on the row, ISO date ("" when blank)
+    message: str
+
+
+@dataclass(frozen=True)
 class PersonRow:
     """One person as an HR system states it on a given date (an import row or a demo snapshot)."""
 

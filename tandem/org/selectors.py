@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
+from itertools import combinations
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from tandem.core.scope import AccessDenied, PersonScope
 from tandem.org.models import Assignment, JobRole, OrgUnit, Person
-from tandem.org.periods import in_force
-from tandem.org.records import AssignmentRecord, OrgUnitNode
+from tandem.org.periods import in_force, periods_overlap
+from tandem.org.records import AssignmentOverlap, AssignmentRecord, OrgUnitNode
 
 
 def org_unit_descendant_ids(*, org_unit_ids: set[int] | frozenset[int]) -> set[int]:
@@ -130,6 +133,69 @@ def person_assignment_history(*, employee_id: str) -> list[AssignmentRecord]:
         .order_by("-valid_from")
     )
     return [_record(a) for a in assignments]
+
+
+def _overlaps_another() -> Exists:
+    """True for an assignment that shares at least one day with another assignment of the same person.
+
+    Uses the (person, valid_from) index; portable SQL (no range types, no btree_gist extension).
+    """
+    return Exists(
+        Assignment.objects.filter(
+            person_id=OuterRef("person_id"),
+            valid_from__lt=Coalesce(OuterRef("valid_to"), Value(dt.date.max), output_field=DateField()),
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef("valid_from")))
+        .exclude(pk=OuterRef("pk"))
+    )
+
+
+def assignment_overlap_pairs(*, person_ids: Collection[int]) -> set[tuple[int, int]]:
+    """Pairs of assignment ids (lower first) of these people whose periods overlap: one query for any number of
+    people. Empty when their histories are sound (the rule people_apply keeps)."""
+    if not person_ids:
+        return set()
+    rows = (
+        Assignment.objects.filter(_overlaps_another(), person_id__in_array=list(person_ids))
+        .order_by()
+        .values_list("person_id", "pk", "valid_from", "valid_to")
+    )
+    periods: dict[int, list[tuple[int, dt.date, dt.date | None]]] = defaultdict(list)
+    for person_id, pk, valid_from, valid_to in rows:
+        periods[person_id].append((pk, valid_from, valid_to))
+    return {
+        (min(a[0], b[0]), max(a[0], b[0]))
+        for held in periods.values()
+        for a, b in combinations(held, 2)
+        if periods_overlap(a[1:], b[1:])
+    }
+
+
+def assignment_overlap_list(*, scope: PersonScope) -> list[AssignmentOverlap]:
+    """People whose assignments overlap, with each overlapping pair (one query): a data-quality list.
+
+    An overlap counts a person in two places at once (headcounts, and reports that place xAPI statements in the
+    team of the day). Imports refuse to write one; this finds any written before they did.
+    """
+    assignments = (
+        Assignment.objects.filter(_overlaps_another(), person_scope_filter(scope, prefix="person__"))
+        .select_related("person", "org_unit", "job_role", "manager")
+        .order_by("person__last_name", "person__first_name", "person__employee_id", "valid_from", "pk")
+    )
+    by_person: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in assignments:
+        by_person[assignment.person_id].append(assignment)
+    return [
+        AssignmentOverlap(
+            employee_id=first.person.employee_id,
+            person_name=first.person.full_name,
+            first=_record(first),
+            second=_record(second),
+        )
+        for held in by_person.values()
+        for first, second in combinations(held, 2)
+        if periods_overlap((first.valid_from, first.valid_to), (second.valid_from, second.valid_to))
+    ]
 
 
 def org_unit_members_as_of(*, org_unit_id: int, on: dt.date, include_descendants: bool = True) -> list[int]:

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tandem.audit.services import AuditEntry, audit_record, audit_record_many
 from tandem.core.bulk import bulk_insert
 from tandem.core.scope import DomainError
 from tandem.org.models import Assignment, JobFamily, JobRole, OrgUnit, OrgUnitVersion, Person
-from tandem.org.records import ASSIGNMENT_FIELDS, PERSON_FIELDS, PeoplePlan, PersonChange, PersonRow
+from tandem.org.periods import periods_overlap
+from tandem.org.records import (
+    ASSIGNMENT_FIELDS,
+    PERSON_FIELDS,
+    AssignmentConflict,
+    PeoplePlan,
+    PersonChange,
+    PersonRow,
+)
+from tandem.org.selectors import assignment_overlap_pairs
 
 BATCH = 2000
 ProgressCallback = Callable[[int, int], None]
@@ -161,6 +172,205 @@ def job_role_get_or_create(
     return role
 
 
+# --- assignments: one person's periods never overlap ------------------------------------------
+
+CONFLICTS_SHOWN = 20  # conflicts spelt out in an error's message (every one is on .conflicts)
+NO_ID = -1  # a manager who is new in the file: matches no stored assignment's manager
+LEAVING_FIELDS = frozenset({"termination_date", "status"})
+
+
+class AssignmentConflictError(DomainError):
+    """Rows ask for an assignment history that cannot be (periods that overlap, or end before they begin).
+
+    Raised by people_plan (so an import refuses the file while it checks it) and by people_apply (in its
+    transaction: nothing is written). `conflicts` lists every such row.
+    """
+
+    def __init__(self, conflicts: list[AssignmentConflict]) -> None:
+        self.conflicts = conflicts
+        shown = "; ".join(f"{c.employee_id} ({c.field}): {c.message}" for c in conflicts[:CONFLICTS_SHOWN])
+        more = f"; and {len(conflicts) - CONFLICTS_SHOWN} more" if len(conflicts) > CONFLICTS_SHOWN else ""
+        rows = "1 row asks" if len(conflicts) == 1 else f"{len(conflicts)} rows ask"
+        super().__init__(f"{rows} for assignments that would overlap or end before they begin: {shown}{more}")
+
+
+class AssignmentOverlapError(IntegrityError):
+    """A write left a person with overlapping assignments although the planning should make that impossible
+    (a bug, or another writer at the same time). Raised inside the writing transaction, so nothing is kept."""
+
+
+def assignment_overlaps_check(
+    *, person_ids: Collection[int], known_pairs: Collection[tuple[int, int]] = frozenset()
+) -> None:
+    """Raise AssignmentOverlapError if these people have overlapping assignments, other than `known_pairs`
+    ((lower id, higher id) pairs that overlapped before the write and are left to the data-quality list).
+
+    The database's safety net for the planning below: one query for any number of people, run by the writer in
+    its own transaction. (A PostgreSQL exclusion constraint would need the btree_gist extension, and SQLite
+    has none.)
+    """
+    new = sorted(assignment_overlap_pairs(person_ids=person_ids) - set(known_pairs))
+    if not new:
+        return
+    ids = {pk for pair in new for pk in pair}
+    people = dict(Assignment.objects.filter(pk__in=ids).values_list("pk", "person__employee_id"))
+    listed = ", ".join(f"{people.get(a, '?')} (assignments {a} and {b})" for a, b in new[:CONFLICTS_SHOWN])
+    raise AssignmentOverlapError(f"The write would leave overlapping assignments: {listed}")
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A stored assignment as the planner sees it; `values` in _Wanted's order."""
+
+    id: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    values: tuple[object, ...]
+
+
+# What a person's assignment should say: (org_unit_id, job_role_id, manager_id, job_title).
+_Wanted = tuple[int | None, int | None, int | None, str]
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """One person's assignment writes: (id, valid_to) to close, the open one to correct in place, a new one."""
+
+    close: tuple[tuple[int, dt.date], ...] = ()
+    edit: int | None = None
+    open: tuple[dt.date, dt.date | None] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.close) or self.edit is not None or self.open is not None
+
+
+def _held_assignments(*, person_ids: list[int]) -> dict[int, list[_Held]]:
+    """Every stored assignment of these people, by person id (one query)."""
+    held: dict[int, list[_Held]] = defaultdict(list)
+    if not person_ids:
+        return held
+    rows = (
+        Assignment.objects.filter(person_id__in_array=person_ids)
+        .order_by()
+        .values_list(
+            "person_id",
+            "id",
+            "valid_from",
+            "valid_to",
+            "org_unit_id",
+            "job_role_id",
+            "manager_id",
+            "job_title",
+        )
+    )
+    for person_id, pk, valid_from, valid_to, *values in rows.iterator(chunk_size=5000):
+        held[person_id].append(_Held(pk, valid_from, valid_to, tuple(values)))
+    return held
+
+
+def _held_overlaps(held: Sequence[_Held]) -> set[tuple[int, int]]:
+    """Pairs of ids (lower first) among one person's stored assignments that already overlap."""
+    return {
+        (min(a.id, b.id), max(a.id, b.id))
+        for a, b in combinations(held, 2)
+        if periods_overlap((a.valid_from, a.valid_to), (b.valid_from, b.valid_to))
+    }
+
+
+def _span(valid_from: dt.date, valid_to: dt.date | None) -> str:
+    """A [valid_from, valid_to) period as people say it: first and last day."""
+    if valid_to is None:
+        return f"from {valid_from.isoformat()} on"
+    return f"from {valid_from.isoformat()} to {(valid_to - dt.timedelta(days=1)).isoformat()}"
+
+
+def _assignment_steps(
+    *,
+    employee_id: str,
+    held: Sequence[_Held],
+    wanted: _Wanted,
+    start: dt.date,
+    effective_date: dt.date | None,
+    left: dt.date | None,
+    leaving_now: bool,
+    employed: bool,
+    moved: bool,
+) -> _Steps | AssignmentConflict:
+    """What one person's assignments need so that they say `wanted` from `start`, or why that cannot be.
+
+    start: when a change takes effect (the row's effective_date, else the as-of date; a new person's hire
+    date). left: the termination date of someone terminated; leaving_now: the row changes the termination
+    (date or status). employed: not terminated. moved: the row changes an assignment field.
+
+    The rule: a person's periods never overlap, and none ends before it begins. Stored periods are never
+    moved: only the open one is closed (or, when the change takes effect on the day it started, corrected
+    in place).
+    """
+    current = max((h for h in held if h.valid_to is None), key=lambda h: (h.valid_from, h.id), default=None)
+    when = (
+        f"Effective date {start.isoformat()}"
+        if effective_date
+        else f"The as-of date {start.isoformat()} (the row has no effective date)"
+    )
+
+    def too_early(message: str) -> AssignmentConflict:
+        value = effective_date.isoformat() if effective_date else ""
+        return AssignmentConflict(employee_id, "effective_date", value, f"{when} {message}")
+
+    close: dict[int, dt.date] = {}
+    edit: int | None = None
+    new: tuple[dt.date, dt.date | None] | None = None
+    if current is not None and current.values != wanted:
+        if start < current.valid_from:
+            return too_early(
+                f"is before the start of {employee_id}'s current assignment ({current.valid_from.isoformat()}):"
+                " a change can take effect on that day or later, not earlier"
+            )
+        if start == current.valid_from:
+            edit = current.id
+        else:
+            close[current.id] = start
+            new = (start, None)
+    elif current is None and (moved or employed or not held):
+        # A move, a (re-)hire, or someone with no history yet: a new assignment from the start.
+        new = (start, None)
+    if left is not None:
+        end = left + dt.timedelta(days=1)
+        if new is not None and end > new[0]:
+            new = (new[0], end)
+        else:
+            # They left before any change took effect: no new assignment; the open one ends when they left.
+            new = None
+            if current is not None and end > current.valid_from:
+                close[current.id] = end
+            elif current is not None and leaving_now:
+                return AssignmentConflict(
+                    employee_id,
+                    "termination_date",
+                    left.isoformat(),
+                    f"Termination date {left.isoformat()} is before the start of {employee_id}'s current"
+                    f" assignment ({current.valid_from.isoformat()}): an assignment cannot end before it began",
+                )
+            elif current is not None:
+                # A stored termination older than the open assignment (written before this rule): left as is.
+                close.pop(current.id, None)
+    if new is not None:
+        for other in held:
+            if other is current or not periods_overlap(new, (other.valid_from, other.valid_to)):
+                continue  # the current one (if any) is closed on the new one's first day
+            if other.valid_to is None:
+                hint = ""
+            elif new[1] is None and other.valid_from <= new[0]:
+                hint = f": it can start on {other.valid_to.isoformat()} at the earliest"
+            else:
+                hint = ": an import does not rewrite assignments that have ended"
+            return too_early(
+                f"would give {employee_id} a new assignment {_span(*new)}, overlapping the one"
+                f" {_span(other.valid_from, other.valid_to)}{hint}"
+            )
+    return _Steps(close=tuple(close.items()), edit=edit, open=new)
+
+
 # --- people: plan, then apply -----------------------------------------------------------------
 
 
@@ -243,7 +453,47 @@ def people_plan(*, rows: list[PersonRow], on: dt.date) -> PeoplePlan:
                 moved=any(key in diffs for key in ASSIGNMENT_FIELDS),
             )
         )
+    conflicts = _assignment_conflicts(rows=rows, changes=changes, existing=existing, on=on)
+    if conflicts:
+        raise AssignmentConflictError(conflicts)
     return PeoplePlan(on=on, rows=rows, changes=changes)
+
+
+def _assignment_conflicts(
+    *, rows: list[PersonRow], changes: list[PersonChange], existing: dict[str, _Existing], on: dt.date
+) -> list[AssignmentConflict]:
+    """The rows people_apply would refuse, found while planning: the same steps, on the stored histories."""
+    updates = [(row, change) for row, change in zip(rows, changes, strict=True) if change.kind == "update"]
+    if not updates:
+        return []
+    held = _held_assignments(person_ids=[existing[row.employee_id].id for row, _ in updates])
+    units = dict(OrgUnit.objects.values_list("code", "id"))
+    roles = dict(JobRole.objects.values_list("code", "id"))
+    conflicts: list[AssignmentConflict] = []
+    for row, change in updates:
+        values = person_row_values(row, on=on)
+        manager = values["manager_employee_id"]
+        terminated = values["status"] == Person.Status.TERMINATED
+        wanted: _Wanted = (
+            units.get(values["org_unit_code"]),
+            roles.get(values["job_role_code"]) if values["job_role_code"] else None,
+            (existing[manager].id if manager in existing else NO_ID) if manager else None,
+            values["job_title"],
+        )
+        steps = _assignment_steps(
+            employee_id=row.employee_id,
+            held=held.get(existing[row.employee_id].id, []),
+            wanted=wanted,
+            start=row.effective_date or on,
+            effective_date=row.effective_date,
+            left=values["termination_date"] if terminated else None,
+            leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
+            employed=not terminated,
+            moved=change.moved,
+        )
+        if isinstance(steps, AssignmentConflict):
+            conflicts.append(steps)
+    return conflicts
 
 
 def _plain(value: object) -> object:
@@ -358,59 +608,58 @@ def people_apply(
     touched = created + updated
     report(total * 3 // 4)
 
-    # 2. Assignments: a move closes the open assignment and opens a new one on its effective date.
+    # 2. Assignments, planned per person on their stored history (_assignment_steps: a move closes the open
+    # assignment and opens a new one on its effective date; periods never overlap), then written in bulk.
     # New people have no assignments yet: only the changed ones need looking up.
-    open_assignments = {
-        a.person_id: a
-        for a in Assignment.objects.filter(
-            valid_to__isnull=True, person_id__in=[p.pk for p in updated]
-        ).order_by()
-    }
-    with_history = set(
-        Assignment.objects.filter(person_id__in=[p.pk for p in updated])
-        .order_by()
-        .values_list("person_id", flat=True)
-    )
+    held = _held_assignments(person_ids=[p.pk for p in updated])
+    conflicts: list[AssignmentConflict] = []
+    written: list[int] = []
+    known_overlaps: set[tuple[int, int]] = set()
     to_close: list[Assignment] = []
     to_edit: list[Assignment] = []
     to_open: list[Assignment] = []
     for person in touched:
         change = by_id[person.employee_id]
-        row = rows[person.employee_id]
-        current = open_assignments.get(person.pk)
-        start = person.hire_date if change.kind == "create" else (row.effective_date or plan.on)
-        wanted = {
-            "org_unit_id": person.org_unit_id,
-            "job_role_id": person.job_role_id,
-            "manager_id": person.manager_id,
-            "job_title": person.job_title,
-        }
-        if current is None:
-            if change.kind == "create" or change.moved or person.pk not in with_history:
-                to_open.append(Assignment(person=person, valid_from=start, **wanted))
-        elif any(getattr(current, key) != value for key, value in wanted.items()):
-            if start <= current.valid_from:
-                for key, value in wanted.items():
-                    setattr(current, key, value)
-                to_edit.append(current)
-            else:
-                current.valid_to = start
-                to_close.append(current)
-                to_open.append(Assignment(person=person, valid_from=start, **wanted))
-                current = None
-        if person.termination_date and person.status == "terminated":
-            end = person.termination_date + dt.timedelta(days=1)
-            opened = to_open[-1] if to_open and to_open[-1].person is person else None
-            target = current if current is not None else opened
-            if target is not None and target.valid_to is None and end > target.valid_from:
-                target.valid_to = end
-                if target.pk and target not in to_close:
-                    to_close.append(target)
+        history = held.get(person.pk, [])
+        created_now = change.kind == "create"
+        effective_date = None if created_now else rows[person.employee_id].effective_date
+        terminated = person.status == Person.Status.TERMINATED
+        wanted: _Wanted = (person.org_unit_id, person.job_role_id, person.manager_id, person.job_title)
+        steps = _assignment_steps(
+            employee_id=person.employee_id,
+            held=history,
+            wanted=wanted,
+            start=person.hire_date if created_now else (effective_date or plan.on),
+            effective_date=effective_date,
+            left=person.termination_date if terminated else None,
+            leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
+            employed=not terminated,
+            moved=change.moved,
+        )
+        if isinstance(steps, AssignmentConflict):
+            conflicts.append(steps)  # the history changed since the plan was made
+            continue
+        if not steps:
+            continue
+        written.append(person.pk)
+        known_overlaps |= _held_overlaps(history)
+        to_close.extend(Assignment(pk=pk, valid_to=valid_to) for pk, valid_to in steps.close)
+        assigned = dict(zip(("org_unit_id", "job_role_id", "manager_id", "job_title"), wanted, strict=True))
+        if steps.edit is not None:
+            to_edit.append(Assignment(pk=steps.edit, **assigned))
+        if steps.open is not None:
+            valid_from, valid_to = steps.open
+            to_open.append(
+                Assignment(person_id=person.pk, valid_from=valid_from, valid_to=valid_to, **assigned)
+            )
+    if conflicts:
+        raise AssignmentConflictError(conflicts)
     Assignment.objects.bulk_update(to_close, ["valid_to"], batch_size=BATCH)
     Assignment.objects.bulk_update(
         to_edit, ["org_unit_id", "job_role_id", "manager_id", "job_title"], batch_size=BATCH
     )
     bulk_insert(objs=to_open)
+    assignment_overlaps_check(person_ids=written, known_pairs=known_overlaps)
     report(total)
 
     counts = plan.counts

@@ -13,8 +13,9 @@ from tandem.accounts.models import Role
 from tandem.audit.models import AuditEvent
 from tandem.lrs.models import ActorAccountMapping, LearningRecord, Statement
 from tandem.lrs.services import statements_store
-from tests.factories import PersonFactory
+from tests.factories import OrgUnitFactory, PersonFactory
 from tests.lrs.factories import ATTEMPTED, COMPLETED, LrsClientFactory, agent, statement
+from tests.org.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,31 @@ def test_data_quality_lists_unmatched_actors_with_counts(client, make_user, stat
     assert rows[0].statements == 3 and len(rows) == 31
     assert "Add and link" not in body  # L&D team may look, not map
     assert len(queries.captured_queries) <= 10
+
+
+def test_data_quality_lists_people_with_overlapping_assignments(client, make_user):
+    """Overlaps written before imports refused them are listed (one query whatever their number)."""
+    north, south = OrgUnitFactory(name="North"), OrgUnitFactory(name="South")
+    for i in range(3):
+        person = PersonFactory(employee_id=f"OV{i}", org_unit=north, with_assignment=False)
+        AssignmentFactory(person=person, org_unit=north, valid_from=dt.date(2025, 1, 1))
+        AssignmentFactory(
+            person=person, org_unit=south, valid_from=dt.date(2025, 6, 1), valid_to=dt.date(2025, 9, 1)
+        )
+    sound = PersonFactory(employee_id="OK1", org_unit=north, with_assignment=False)
+    AssignmentFactory(
+        person=sound, org_unit=north, valid_from=dt.date(2025, 1, 1), valid_to=dt.date(2025, 6, 1)
+    )
+    AssignmentFactory(person=sound, org_unit=south, valid_from=dt.date(2025, 6, 1))
+    client.force_login(make_user(roles=[Role.LD_TEAM]))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/learning/data-quality/")
+    overlaps = response.context["overlaps"]
+    assert sorted(o.employee_id for o in overlaps) == ["OV0", "OV1", "OV2"]
+    body = response.content.decode()
+    assert "North, 2025-01-01 – open" in body and "South, 2025-06-01 – 2025-09-01" in body
+    assert "OK1" not in body
+    assert len(queries.captured_queries) <= 11
 
 
 def test_ld_admin_adds_mapping_and_statements_link(client, make_user, statements):

@@ -40,6 +40,7 @@ from tandem.lrs.matching import (
 from tandem.lrs.models import ActorAccountMapping
 from tandem.lrs.selectors import agent_key, learning_aggregates, statements_browse
 from tandem.metrics.selectors import min_group_size
+from tandem.org.selectors import assignment_overlap_list
 
 PAGE_SIZE = 50
 CHART_MONTHS = 12
@@ -89,6 +90,8 @@ def data_quality(request: HttpRequest, form: MappingForm | None = None) -> HttpR
     context = {
         "unmatched": unmatched_actor_list(),
         "mappings": actor_account_mapping_list(),
+        # Someone in two teams at once has each statement counted for both on the learning pages.
+        "overlaps": assignment_overlap_list(scope=viewer.scope),
         "can_manage": viewer.can(MANAGE),
         "form": form or MappingForm(),
     }
