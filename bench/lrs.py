@@ -886,4 +886,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # SIGTERM (kill, pkill, a CI timeout) unwinds like Ctrl-C, so the finally blocks stop the servers this run
+    # started: without it they kept running and held the bench database, and the next run could not drop it.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     main()
