@@ -100,30 +100,19 @@ def test_create_values_the_case_from_the_comparable_and_stores_it(program, make_
 @pytest.mark.django_db
 def test_update_recompute_and_a_metric_without_estimates(program):
     MetricDefinitionFactory(code="sales", name="Sales", unit="EUR", grain="person")
-    case = business_case_create(
-        actor_id=None,
-        case=BusinessCaseInput(
-            name="Sales coaching",
-            audience_size=20,
-            metric_code="sales",
-            value_per_unit=Decimal("1"),
-            comparable_codes=("coach",),
-            cost_total=Decimal("1000"),
-        ),
+    entered = BusinessCaseInput(
+        name="Sales coaching",
+        audience_size=20,
+        metric_code="sales",
+        value_per_unit=Decimal("1"),
+        comparable_codes=("coach",),
+        cost_total=Decimal("1000"),
     )
+    case = business_case_create(actor_id=None, case=entered)
     assert case.result is None and "None of the comparable programs" in case.problem
     assert case.comparables[0].estimate is None
     updated = business_case_update(
-        business_case_id=case.id,
-        actor_id=None,
-        case=BusinessCaseInput(
-            name="Sales coaching",
-            audience_size=20,
-            metric_code="tickets",
-            value_per_unit=Decimal("1"),
-            comparable_codes=("coach",),
-            cost_total=Decimal("1000"),
-        ),
+        business_case_id=case.id, actor_id=None, case=dataclasses.replace(entered, metric_code="tickets")
     )
     assert updated.result is not None and updated.metric_code == "tickets"
     again = business_case_recompute(business_case_id=case.id, actor_id=None)
