@@ -611,6 +611,23 @@ def learning_top_activities(*, limit: int = 10) -> list[ActivitySummary]:
     ]
 
 
+@dataclass(frozen=True)
+class NamedLearningRecord:
+    """A person's learning record with its activity's display name ("" when no definition names it)."""
+
+    record: LearningRecordRow
+    name: str
+
+
+def learning_records_of_person(*, person_id: int) -> list[NamedLearningRecord]:
+    """One person's records, most recently active first, named (two queries however many there are)."""
+    records = sorted(
+        learning_records_for(person_ids=[person_id]), key=lambda record: record.last_attempt, reverse=True
+    )
+    names = activity_names(activity_ids={record.activity_id for record in records})
+    return [NamedLearningRecord(record=record, name=names.get(record.activity_id, "")) for record in records]
+
+
 def learning_record_list() -> QuerySet[LearningRecord]:
     """Every record, most recently active first, with its person (for paging on the overview page)."""
     return LearningRecord.objects.select_related("person").order_by("-last_attempt", "-id")

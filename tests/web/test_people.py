@@ -1,8 +1,12 @@
+import uuid
+
 import pytest
 from django.urls import reverse
 
+from tandem.lrs.services import statements_store
 from tests.api import data
 from tests.api.data import add_people
+from tests.lrs.factories import LrsClientFactory, agent, statement
 
 pytestmark = pytest.mark.django_db
 company = data.company  # the shared fixture
@@ -108,3 +112,56 @@ def test_people_list_query_count_does_not_grow_with_rows(
         assert client.get(reverse("people")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("people"), {"q": "First"}, HTTP_HX_REQUEST="true").status_code == 200
+
+
+ATTENDED = "http://adlnet.gov/expapi/verbs/attended"
+
+
+def _learning(person, count: int = 1) -> None:
+    """`count` activities for the person: a named coaching series of three sessions, then unnamed courses."""
+    series = {"registration": str(uuid.uuid4())}
+    coaching = {
+        "objectType": "Activity",
+        "id": "http://example.com/coaching",
+        "definition": {"name": {"en-US": "One-to-one coaching"}},
+    }
+    statements = [statement(actor=agent(person.work_email), verb=ATTENDED, obj=coaching, context=series)] * 3
+    statements = [{**s, "id": str(uuid.uuid4())} for s in statements]
+    statements += [
+        statement(actor=agent(person.work_email), activity=f"http://example.com/course-{i}")
+        for i in range(count - 1)
+    ]
+    statements_store(statements=statements, version="1.0.3", client=LrsClientFactory())
+
+
+def test_person_page_shows_learning_records_to_ld_and_the_person(company, make_user, login):
+    _learning(company.learner)
+    for user in (make_user(roles=["ld_team"]), make_user(roles=["learner"], person=company.learner)):
+        page = names(login(user).get(reverse("person_detail", args=[company.learner.employee_id])))
+        assert "Learning records" in page
+        # The coaching series: three sessions under one registration are one attempt.
+        row = page[page.index("One-to-one coaching") :].split("</tr>")[0]
+        assert '<td class="num hide-sm">1</td>' in row
+
+
+def test_person_page_hides_learning_records_from_stakeholders_and_managers(company, make_user, login):
+    _learning(company.reports[0])
+    stakeholder = make_user(
+        roles=["stakeholder"], person=company.stakeholder_person, org_units=[company.sales]
+    )
+    manager = make_user(roles=["manager"], person=company.manager)
+    for user in (stakeholder, manager):
+        response = login(user).get(reverse("person_detail", args=[company.reports[0].employee_id]))
+        assert response.status_code == 200
+        assert "Learning records" not in names(response) and "One-to-one coaching" not in names(response)
+
+
+@pytest.mark.parametrize("activities", [1, 12])
+def test_person_page_query_count_does_not_grow_with_learning_records(
+    activities, company, make_user, login, django_assert_max_num_queries
+):
+    _learning(company.learner, activities)
+    client = login(make_user(roles=["ld_admin"]))
+    with django_assert_max_num_queries(14):
+        page = names(client.get(reverse("person_detail", args=[company.learner.employee_id])))
+    assert page.count("http://example.com/course-") == activities - 1  # unnamed: shown by their IRI

@@ -28,7 +28,7 @@ from tandem.lrs.learning import (
     learning_completions_by_month,
     learning_overview,
     learning_record_list,
-    learning_records_for,
+    learning_records_of_person,
     learning_top_activities,
 )
 from tandem.lrs.matching import (
@@ -140,14 +140,11 @@ def my_learning(request: HttpRequest) -> HttpResponse:
     person_id = viewer.person_id
     context: dict[str, object] = {"linked": person_id is not None}
     if person_id is not None:
-        records = sorted(
-            learning_records_for(person_ids=[person_id]), key=lambda record: record.last_attempt, reverse=True
-        )
+        records = learning_records_of_person(person_id=person_id)
         page = statements_browse(person_id=person_id, before=_before(request))
-        names = activity_names(activity_ids={record.activity_id for record in records})
         context.update(
-            records=[{"record": record, "name": names.get(record.activity_id, "")} for record in records],
-            completed=sum(1 for record in records if record.completed),
+            records=records,
+            completed=sum(1 for row in records if row.record.completed),
             page=page,
             first_page=_before(request) is None,
         )

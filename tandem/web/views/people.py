@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from tandem.accounts.permissions import Capability
 from tandem.accounts.selectors import viewer_require
 from tandem.core.dates import today
+from tandem.lrs.learning import learning_records_of_person
 from tandem.org.models import Person
 from tandem.org.records import OrgUnitNode
 from tandem.org.selectors import (
@@ -95,6 +96,9 @@ def person_detail(request: HttpRequest, employee_id: str) -> HttpResponse:
         "history": person_assignment_history(employee_id=person.employee_id),
         "is_self": viewer.person_id == person.pk,
     }
+    # Individual learning records: L&D and the person themself only (others see aggregates, on other pages).
+    if viewer.can(Capability.VIEW_LEARNING_DATA) or viewer.person_id == person.pk:
+        context["learning"] = learning_records_of_person(person_id=person.pk)
     return render(request, "web/people/detail.html", context)
 
 
