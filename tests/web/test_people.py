@@ -135,13 +135,16 @@ def _learning(person, count: int = 1) -> None:
 
 
 def test_person_page_shows_learning_records_to_ld_and_the_person(company, make_user, login):
-    _learning(company.learner)
+    _learning(company.learner, 2)
     for user in (make_user(roles=["ld_team"]), make_user(roles=["learner"], person=company.learner)):
         page = names(login(user).get(reverse("person_detail", args=[company.learner.employee_id])))
         assert "Learning records" in page
         # The coaching series: three sessions under one registration are one attempt.
         row = page[page.index("One-to-one coaching") :].split("</tr>")[0]
         assert '<td class="num hide-sm">1</td>' in row
+        # A course that only reported "completed" reported no attempt: a dash, not 0.
+        row = page[page.index("http://example.com/course-0") :].split("</tr>")[0]
+        assert '<td class="num hide-sm">—</td>' in row
 
 
 def test_person_page_hides_learning_records_from_stakeholders_and_managers(company, make_user, login):
