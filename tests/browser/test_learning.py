@@ -110,3 +110,25 @@ def test_a_department_head_sees_group_figures_of_their_department(
     assert page.locator("main svg").first.is_visible()
     for individual in ("Lena", "lena.learner@example.com", "Colleague 1", "cs1@example.com"):
         assert individual not in body
+
+
+def test_person_page_shows_learning_records_to_ld_but_not_to_the_manager(
+    page: Any, live_server: Any, small_company: dict[str, str], learning: None
+) -> None:
+    log_in(page, live_server.url, small_company["ld_team"])
+    page.goto(f"{live_server.url}/people/P007/")
+    section = page.locator("section[aria-labelledby=learning-heading]")
+    assert section.is_visible()
+    row = section.locator("tbody tr")
+    assert row.count() == 1
+    cells = row.first.locator("td").all_inner_texts()
+    # Rita's course: completed, no attempt reported (a dash, not 0).
+    assert cells[0] == "Cloud security" and cells[1] == "—" and cells[2] != "no"
+    # Her manager sees her person page, but individual learning records are L&D's and hers only.
+    page.context.clear_cookies()
+    log_in(page, live_server.url, small_company["manager"])
+    response = page.goto(f"{live_server.url}/people/P007/")
+    assert response is not None and response.status == 200
+    assert "Rita Report" in page.locator("h1").inner_text()
+    assert page.locator("section[aria-labelledby=learning-heading]").count() == 0
+    assert "Cloud security" not in page.locator("main").inner_text()
