@@ -284,13 +284,37 @@ def _span(valid_from: dt.date, valid_to: dt.date | None) -> str:
     return f"from {valid_from.isoformat()} to {(valid_to - dt.timedelta(days=1)).isoformat()}"
 
 
+@dataclass(frozen=True)
+class _Start:
+    """When a row's change takes effect, the column that says so, and how a message names it."""
+
+    on: dt.date
+    field: str  # the PersonRow field a conflict is reported against
+    value: str  # that field's value on the row ("" when the date is not the row's)
+    label: str
+
+
+def _change_start(*, row: PersonRow, change: PersonChange, on: dt.date) -> _Start:
+    """The row's effective_date; else, for a re-hire giving a new hire date, that date (their new assignment
+    starts when they came back, not on the day the file was exported); else the as-of date."""
+    if row.effective_date:
+        when = row.effective_date.isoformat()
+        return _Start(row.effective_date, "effective_date", when, f"Effective date {when}")
+    old_status, _new_status = change.diffs.get("status", (None, None))
+    if old_status == Person.Status.TERMINATED and "hire_date" in change.diffs and row.hire_date:
+        when = row.hire_date.isoformat()
+        return _Start(row.hire_date, "hire_date", when, f"Hire date {when} (a re-hire)")
+    return _Start(
+        on, "effective_date", "", f"The as-of date {on.isoformat()} (the row has no effective date)"
+    )
+
+
 def _assignment_steps(
     *,
     employee_id: str,
     held: Sequence[_Held],
     wanted: _Wanted,
-    start: dt.date,
-    effective_date: dt.date | None,
+    start: _Start,
     left: dt.date | None,
     leaving_now: bool,
     employed: bool,
@@ -298,42 +322,36 @@ def _assignment_steps(
 ) -> _Steps | AssignmentConflict:
     """What one person's assignments need so that they say `wanted` from `start`, or why that cannot be.
 
-    start: when a change takes effect (the row's effective_date, else the as-of date; a new person's hire
-    date). left: the termination date of someone terminated; leaving_now: the row changes the termination
-    (date or status). employed: not terminated. moved: the row changes an assignment field.
+    start: when a change takes effect (_change_start; a new person's hire date). left: the termination date
+    of someone terminated; leaving_now: the row changes the termination (date or status). employed: not
+    terminated. moved: the row changes an assignment field.
 
     The rule: a person's periods never overlap, and none ends before it begins. Stored periods are never
     moved: only the open one is closed (or, when the change takes effect on the day it started, corrected
     in place).
     """
     current = max((h for h in held if h.valid_to is None), key=lambda h: (h.valid_from, h.id), default=None)
-    when = (
-        f"Effective date {start.isoformat()}"
-        if effective_date
-        else f"The as-of date {start.isoformat()} (the row has no effective date)"
-    )
 
     def too_early(message: str) -> AssignmentConflict:
-        value = effective_date.isoformat() if effective_date else ""
-        return AssignmentConflict(employee_id, "effective_date", value, f"{when} {message}")
+        return AssignmentConflict(employee_id, start.field, start.value, f"{start.label} {message}")
 
     close: dict[int, dt.date] = {}
     edit: int | None = None
     new: tuple[dt.date, dt.date | None] | None = None
     if current is not None and current.values != wanted:
-        if start < current.valid_from:
+        if start.on < current.valid_from:
             return too_early(
                 f"is before the start of {employee_id}'s current assignment ({current.valid_from.isoformat()}):"
                 " a change can take effect on that day or later, not earlier"
             )
-        if start == current.valid_from:
+        if start.on == current.valid_from:
             edit = current.id
         else:
-            close[current.id] = start
-            new = (start, None)
+            close[current.id] = start.on
+            new = (start.on, None)
     elif current is None and (moved or employed or not held):
         # A move, a (re-)hire, or someone with no history yet: a new assignment from the start.
-        new = (start, None)
+        new = (start.on, None)
     if left is not None:
         end = left + dt.timedelta(days=1)
         if new is not None and end > new[0]:
@@ -484,8 +502,7 @@ def _assignment_conflicts(
             employee_id=row.employee_id,
             held=held.get(existing[row.employee_id].id, []),
             wanted=wanted,
-            start=row.effective_date or on,
-            effective_date=row.effective_date,
+            start=_change_start(row=row, change=change, on=on),
             left=values["termination_date"] if terminated else None,
             leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
             employed=not terminated,
@@ -622,15 +639,15 @@ def people_apply(
         change = by_id[person.employee_id]
         history = held.get(person.pk, [])
         created_now = change.kind == "create"
-        effective_date = None if created_now else rows[person.employee_id].effective_date
         terminated = person.status == Person.Status.TERMINATED
         wanted: _Wanted = (person.org_unit_id, person.job_role_id, person.manager_id, person.job_title)
         steps = _assignment_steps(
             employee_id=person.employee_id,
             held=history,
             wanted=wanted,
-            start=person.hire_date if created_now else (effective_date or plan.on),
-            effective_date=effective_date,
+            start=_Start(person.hire_date, "hire_date", "", "")
+            if created_now
+            else _change_start(row=rows[person.employee_id], change=change, on=plan.on),
             left=person.termination_date if terminated else None,
             leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
             employed=not terminated,

@@ -210,6 +210,28 @@ def test_rehire_opens_a_new_assignment_from_its_effective_date(left, unit, effec
     assert Person.objects.get().status == "active"
 
 
+def test_rehire_without_effective_date_starts_on_the_new_hire_date(left):
+    """The file is exported weeks after they came back: the assignment starts on the new hire date, not the
+    as-of date (their learning in between would otherwise count under no team)."""
+    upsert([row("E1", "CS", hire_date=D(2025, 6, 2))], D(2025, 6, 30))
+    assert history("E1") == [("SALES", D(2024, 1, 15), D(2025, 4, 1)), ("CS", D(2025, 6, 2), None)]
+
+
+def test_rehire_hire_date_inside_the_last_employment_is_reported_on_the_hire_date(left):
+    with pytest.raises(AssignmentConflictError) as caught:
+        upsert([row("E1", "CS", hire_date=D(2025, 3, 15))], D(2025, 6, 30))
+    assert caught.value.conflicts == [
+        AssignmentConflict(
+            employee_id="E1",
+            field="hire_date",
+            value="2025-03-15",
+            message="Hire date 2025-03-15 (a re-hire) would give E1 a new assignment from 2025-03-15 on,"
+            " overlapping the one from 2024-01-15 to 2025-03-31: it can start on 2025-04-01 at the earliest",
+        )
+    ]
+    assert history("E1") == [("SALES", D(2024, 1, 15), D(2025, 4, 1))]
+
+
 def test_move_of_a_leaver_effective_before_they_left_is_rejected(left):
     with pytest.raises(AssignmentConflictError) as caught:
         upsert(
