@@ -309,6 +309,12 @@ def _change_start(*, row: PersonRow, change: PersonChange, on: dt.date) -> _Star
     )
 
 
+def _termination_before(change: PersonChange) -> dt.date | None:
+    """The stored termination date a row changes to another date (None when the row keeps it or sets it first)."""
+    before, _after = change.diffs.get("termination_date", (None, None))
+    return before if isinstance(before, dt.date) else None
+
+
 def _assignment_steps(
     *,
     employee_id: str,
@@ -316,6 +322,7 @@ def _assignment_steps(
     wanted: _Wanted,
     start: _Start,
     left: dt.date | None,
+    left_before: dt.date | None,
     leaving_now: bool,
     employed: bool,
     moved: bool,
@@ -323,8 +330,9 @@ def _assignment_steps(
     """What one person's assignments need so that they say `wanted` from `start`, or why that cannot be.
 
     start: when a change takes effect (_change_start; a new person's hire date). left: the termination date
-    of someone terminated; leaving_now: the row changes the termination (date or status). employed: not
-    terminated. moved: the row changes an assignment field.
+    of someone terminated; left_before: the stored termination date the row changes (None when it does not);
+    leaving_now: the row changes the termination (date or status). employed: not terminated. moved: the row
+    changes an assignment field.
 
     The rule: a person's periods never overlap, and none ends before it begins. Stored periods are never
     moved: only the open one is closed (or, when the change takes effect on the day it started, corrected
@@ -372,6 +380,20 @@ def _assignment_steps(
             elif current is not None:
                 # A stored termination older than the open assignment (written before this rule): left as is.
                 close.pop(current.id, None)
+            elif left_before is not None and held:
+                # A leaver's termination date corrected: the last assignment, which the old date ended, follows.
+                last = max(held, key=lambda h: (h.valid_from, h.id))
+                if last.valid_to == left_before + dt.timedelta(days=1) and last.valid_to != end:
+                    if end <= last.valid_from:
+                        return AssignmentConflict(
+                            employee_id,
+                            "termination_date",
+                            left.isoformat(),
+                            f"Termination date {left.isoformat()} is before the start of {employee_id}'s last"
+                            f" assignment ({last.valid_from.isoformat()}): an assignment cannot end before it"
+                            " began",
+                        )
+                    close[last.id] = end
     if new is not None:
         for other in held:
             if other is current or not periods_overlap(new, (other.valid_from, other.valid_to)):
@@ -504,6 +526,7 @@ def _assignment_conflicts(
             wanted=wanted,
             start=_change_start(row=row, change=change, on=on),
             left=values["termination_date"] if terminated else None,
+            left_before=_termination_before(change),
             leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
             employed=not terminated,
             moved=change.moved,
@@ -649,6 +672,7 @@ def people_apply(
             if created_now
             else _change_start(row=rows[person.employee_id], change=change, on=plan.on),
             left=person.termination_date if terminated else None,
+            left_before=_termination_before(change),
             leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
             employed=not terminated,
             moved=change.moved,

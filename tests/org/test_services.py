@@ -232,6 +232,21 @@ def test_rehire_hire_date_inside_the_last_employment_is_reported_on_the_hire_dat
     assert history("E1") == [("SALES", D(2024, 1, 15), D(2025, 4, 1))]
 
 
+@pytest.mark.parametrize("corrected", [D(2025, 4, 30), D(2025, 2, 28)])
+def test_corrected_termination_date_moves_the_end_of_the_last_assignment(left, corrected):
+    """HR fixes a leaver's termination date: the assignment it ended follows, later or earlier."""
+    upsert([row("E1", "SALES", termination_date=corrected)], D(2025, 6, 30))
+    assert history("E1") == [("SALES", D(2024, 1, 15), corrected + dt.timedelta(days=1))]
+
+
+def test_corrected_termination_date_before_the_last_assignment_started_is_rejected(left):
+    with pytest.raises(AssignmentConflictError) as caught:
+        upsert([row("E1", "SALES", termination_date=D(2023, 12, 31))], D(2025, 6, 30))
+    assert [(c.field, c.value) for c in caught.value.conflicts] == [("termination_date", "2023-12-31")]
+    assert "before the start of E1's last assignment (2024-01-15)" in caught.value.conflicts[0].message
+    assert history("E1") == [("SALES", D(2024, 1, 15), D(2025, 4, 1))]
+
+
 def test_move_of_a_leaver_effective_before_they_left_is_rejected(left):
     with pytest.raises(AssignmentConflictError) as caught:
         upsert(
