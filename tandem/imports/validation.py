@@ -359,6 +359,16 @@ def people_validate(
         if manager is not None and employee_id is not None:
             manager_rows.append((number, employee_id, manager))
         hired, left = values["hire_date"], values["termination_date"]
+        if values["status"] == "terminated" and left is None:
+            # Without the date, Tandem cannot end their assignment: they would stay counted in their team.
+            errors.append(
+                row_error(
+                    number,
+                    header["status"],
+                    "terminated",
+                    "Status is terminated but the termination date is empty: give the day they left",
+                )
+            )
         if hired and left and left < hired:
             errors.append(
                 row_error(

@@ -206,6 +206,10 @@ def test_execute_and_validate_are_idempotent(org):
             ("status", "'retired' is not a valid status (active, on_leave, terminated)"),
         ),
         (
+            person("E5", status="terminated"),
+            ("status", "Status is terminated but the termination date is empty: give the day they left"),
+        ),
+        (
             person("E5", termination_date="2023-12-31"),
             ("termination_date", "Termination date 2023-12-31 is before the hire date 2024-01-15"),
         ),
