@@ -234,14 +234,16 @@ _Wanted = tuple[int | None, int | None, int | None, str]
 
 @dataclass(frozen=True)
 class _Steps:
-    """One person's assignment writes: (id, valid_to) to close, the open one to correct in place, a new one."""
+    """One person's assignment writes: (id, valid_to) to close, the open one to correct in place, a new one,
+    and (id, valid_from) for the first one when the hire date is corrected."""
 
     close: tuple[tuple[int, dt.date], ...] = ()
     edit: int | None = None
     open: tuple[dt.date, dt.date | None] | None = None
+    restart: tuple[int, dt.date] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.close) or self.edit is not None or self.open is not None
+        return bool(self.close) or self.edit is not None or self.open is not None or self.restart is not None
 
 
 def _held_assignments(*, person_ids: list[int]) -> dict[int, list[_Held]]:
@@ -315,6 +317,18 @@ def _termination_before(change: PersonChange) -> dt.date | None:
     return before if isinstance(before, dt.date) else None
 
 
+def _hire_corrected(change: PersonChange) -> tuple[dt.date, dt.date] | None:
+    """(stored, new) hire date when the row corrects it; None otherwise, and for a re-hire (whose new hire
+    date starts a new assignment instead, see _change_start)."""
+    before, after = change.diffs.get("hire_date", (None, None))
+    old_status, _new_status = change.diffs.get("status", (None, None))
+    if old_status == Person.Status.TERMINATED:
+        return None
+    if isinstance(before, dt.date) and isinstance(after, dt.date):
+        return before, after
+    return None
+
+
 def _assignment_steps(
     *,
     employee_id: str,
@@ -323,6 +337,7 @@ def _assignment_steps(
     start: _Start,
     left: dt.date | None,
     left_before: dt.date | None,
+    hire_corrected: tuple[dt.date, dt.date] | None,
     leaving_now: bool,
     employed: bool,
     moved: bool,
@@ -331,6 +346,7 @@ def _assignment_steps(
 
     start: when a change takes effect (_change_start; a new person's hire date). left: the termination date
     of someone terminated; left_before: the stored termination date the row changes (None when it does not);
+    hire_corrected: (stored, new) hire date when the row corrects it (None otherwise, and for a re-hire);
     leaving_now: the row changes the termination (date or status). employed: not terminated. moved: the row
     changes an assignment field.
 
@@ -339,6 +355,21 @@ def _assignment_steps(
     in place).
     """
     current = max((h for h in held if h.valid_to is None), key=lambda h: (h.valid_from, h.id), default=None)
+    restart: tuple[int, dt.date] | None = None
+    if hire_corrected is not None and held:
+        # A corrected hire date: the first assignment, which began on the old one, begins on the new one.
+        hired_before, hired = hire_corrected
+        first = min(held, key=lambda h: (h.valid_from, h.id))
+        if first.valid_from == hired_before:
+            if first.valid_to is not None and hired >= first.valid_to:
+                return AssignmentConflict(
+                    employee_id,
+                    "hire_date",
+                    hired.isoformat(),
+                    f"Hire date {hired.isoformat()} is not before the end of {employee_id}'s first assignment"
+                    f" ({_span(first.valid_from, first.valid_to)}): an assignment cannot end before it began",
+                )
+            restart = (first.id, hired)
 
     def too_early(message: str) -> AssignmentConflict:
         return AssignmentConflict(employee_id, start.field, start.value, f"{start.label} {message}")
@@ -408,7 +439,16 @@ def _assignment_steps(
                 f"would give {employee_id} a new assignment {_span(*new)}, overlapping the one"
                 f" {_span(other.valid_from, other.valid_to)}{hint}"
             )
-    return _Steps(close=tuple(close.items()), edit=edit, open=new)
+    if restart is not None and restart[0] in close and restart[1] >= close[restart[0]]:
+        # The same row also ends that assignment (a move or a termination) on or before the new hire date.
+        return AssignmentConflict(
+            employee_id,
+            "hire_date",
+            restart[1].isoformat(),
+            f"Hire date {restart[1].isoformat()} is not before the day this row ends {employee_id}'s first"
+            f" assignment ({close[restart[0]].isoformat()}): an assignment cannot end before it began",
+        )
+    return _Steps(close=tuple(close.items()), edit=edit, open=new, restart=restart)
 
 
 # --- people: plan, then apply -----------------------------------------------------------------
@@ -527,6 +567,7 @@ def _assignment_conflicts(
             start=_change_start(row=row, change=change, on=on),
             left=values["termination_date"] if terminated else None,
             left_before=_termination_before(change),
+            hire_corrected=_hire_corrected(change),
             leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
             employed=not terminated,
             moved=change.moved,
@@ -657,6 +698,7 @@ def people_apply(
     known_overlaps: set[tuple[int, int]] = set()
     to_close: list[Assignment] = []
     to_edit: list[Assignment] = []
+    to_restart: list[Assignment] = []
     to_open: list[Assignment] = []
     for person in touched:
         change = by_id[person.employee_id]
@@ -673,6 +715,7 @@ def people_apply(
             else _change_start(row=rows[person.employee_id], change=change, on=plan.on),
             left=person.termination_date if terminated else None,
             left_before=_termination_before(change),
+            hire_corrected=_hire_corrected(change),
             leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
             employed=not terminated,
             moved=change.moved,
@@ -688,6 +731,8 @@ def people_apply(
         assigned = dict(zip(("org_unit_id", "job_role_id", "manager_id", "job_title"), wanted, strict=True))
         if steps.edit is not None:
             to_edit.append(Assignment(pk=steps.edit, **assigned))
+        if steps.restart is not None:
+            to_restart.append(Assignment(pk=steps.restart[0], valid_from=steps.restart[1]))
         if steps.open is not None:
             valid_from, valid_to = steps.open
             to_open.append(
@@ -699,6 +744,7 @@ def people_apply(
     Assignment.objects.bulk_update(
         to_edit, ["org_unit_id", "job_role_id", "manager_id", "job_title"], batch_size=BATCH
     )
+    Assignment.objects.bulk_update(to_restart, ["valid_from"], batch_size=BATCH)
     bulk_insert(objs=to_open)
     assignment_overlaps_check(person_ids=written, known_pairs=known_overlaps)
     report(total)

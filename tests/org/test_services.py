@@ -247,6 +247,29 @@ def test_corrected_termination_date_before_the_last_assignment_started_is_reject
     assert history("E1") == [("SALES", D(2024, 1, 15), D(2025, 4, 1))]
 
 
+@pytest.mark.parametrize("corrected", [D(2024, 1, 2), D(2024, 2, 1)])
+def test_corrected_hire_date_moves_the_start_of_the_first_assignment(moved, corrected):
+    """HR fixes a hire date: the first assignment, which began on the old one, begins on the new one."""
+    upsert([row("E1", "CS", hire_date=corrected)], D(2025, 4, 30))
+    assert history("E1") == [("SALES", corrected, D(2025, 3, 1)), ("CS", D(2025, 3, 1), None)]
+
+
+def test_corrected_hire_date_after_the_first_assignment_ended_is_rejected(moved):
+    with pytest.raises(AssignmentConflictError) as caught:
+        upsert([row("E1", "CS", hire_date=D(2025, 3, 1))], D(2025, 4, 30))
+    assert [(c.field, c.value) for c in caught.value.conflicts] == [("hire_date", "2025-03-01")]
+    assert "E1's first assignment (from 2024-01-15 to 2025-02-28)" in caught.value.conflicts[0].message
+    assert history("E1") == [("SALES", D(2024, 1, 15), D(2025, 3, 1)), ("CS", D(2025, 3, 1), None)]
+
+
+def test_corrected_hire_date_on_or_after_a_move_on_the_same_row_is_rejected(units):
+    upsert([row("E1", "SALES")], D(2025, 1, 1))
+    with pytest.raises(AssignmentConflictError) as caught:
+        upsert([row("E1", "CS", hire_date=D(2025, 3, 1), effective_date=D(2025, 2, 1))], D(2025, 4, 30))
+    assert [(c.field, c.value) for c in caught.value.conflicts] == [("hire_date", "2025-03-01")]
+    assert history("E1") == [("SALES", D(2024, 1, 15), None)]
+
+
 def test_move_of_a_leaver_effective_before_they_left_is_rejected(left):
     with pytest.raises(AssignmentConflictError) as caught:
         upsert(
