@@ -336,25 +336,23 @@ def _assignment_steps(
     wanted: _Wanted,
     start: _Start,
     left: dt.date | None,
-    left_before: dt.date | None,
-    hire_corrected: tuple[dt.date, dt.date] | None,
-    leaving_now: bool,
     employed: bool,
-    moved: bool,
+    change: PersonChange,
 ) -> _Steps | AssignmentConflict:
     """What one person's assignments need so that they say `wanted` from `start`, or why that cannot be.
 
     start: when a change takes effect (_change_start; a new person's hire date). left: the termination date
-    of someone terminated; left_before: the stored termination date the row changes (None when it does not);
-    hire_corrected: (stored, new) hire date when the row corrects it (None otherwise, and for a re-hire);
-    leaving_now: the row changes the termination (date or status). employed: not terminated. moved: the row
-    changes an assignment field.
+    of someone terminated. employed: not terminated. change: what the row changes (a move, a termination, a
+    corrected hire or termination date).
 
-    The rule: a person's periods never overlap, and none ends before it begins. Stored periods are never
-    moved: only the open one is closed (or, when the change takes effect on the day it started, corrected
-    in place).
+    The rule: a person's periods never overlap, and none ends before it begins. A stored period moves only
+    when the row corrects the date that set it (the first one's start by the hire date, a leaver's last one's
+    end by the termination date); otherwise only the open one is closed (or, when the change takes effect on
+    the day it started, corrected in place).
     """
     current = max((h for h in held if h.valid_to is None), key=lambda h: (h.valid_from, h.id), default=None)
+    moved, leaving_now = change.moved, bool(LEAVING_FIELDS & change.diffs.keys())
+    left_before, hire_corrected = _termination_before(change), _hire_corrected(change)
     restart: tuple[int, dt.date] | None = None
     if hire_corrected is not None and held:
         # A corrected hire date: the first assignment, which began on the old one, begins on the new one.
@@ -566,11 +564,8 @@ def _assignment_conflicts(
             wanted=wanted,
             start=_change_start(row=row, change=change, on=on),
             left=values["termination_date"] if terminated else None,
-            left_before=_termination_before(change),
-            hire_corrected=_hire_corrected(change),
-            leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
             employed=not terminated,
-            moved=change.moved,
+            change=change,
         )
         if isinstance(steps, AssignmentConflict):
             conflicts.append(steps)
@@ -714,11 +709,8 @@ def people_apply(
             if created_now
             else _change_start(row=rows[person.employee_id], change=change, on=plan.on),
             left=person.termination_date if terminated else None,
-            left_before=_termination_before(change),
-            hire_corrected=_hire_corrected(change),
-            leaving_now=bool(LEAVING_FIELDS & change.diffs.keys()),
             employed=not terminated,
-            moved=change.moved,
+            change=change,
         )
         if isinstance(steps, AssignmentConflict):
             conflicts.append(steps)  # the history changed since the plan was made
