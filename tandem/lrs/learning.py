@@ -439,17 +439,25 @@ def _records_write(records: Sequence[_Record]) -> None:
     )
 
 
+def learning_record_pairs(*, verb_id: str | None = None) -> set[Pair]:
+    """The (actor, activity) pairs that have a record: those with a non-voided statement whose object is an
+    Activity (only statements of verb_id when given). One query."""
+    statements = Statement.objects.filter(voided=False, object_activity_id__isnull=False).exclude(
+        actor_ifi=""
+    )
+    if verb_id is not None:
+        statements = statements.filter(verb_id=verb_id)
+    return {
+        (actor, activity or "")
+        for actor, activity in statements.order_by().values_list("actor_ifi", "object_activity_id").distinct()
+    }
+
+
 def learning_records_recompute(*, pairs: Iterable[Pair] | None = None) -> int:
     """Rebuild records from their statements (every pair when None): for repairs, and the reference the
     tests compare the incremental path with. Returns the number of records written."""
     if pairs is None:
-        wanted = {
-            (actor, activity or "")
-            for actor, activity in Statement.objects.filter(voided=False, object_activity_id__isnull=False)
-            .exclude(actor_ifi="")
-            .values_list("actor_ifi", "object_activity_id")
-            .distinct()
-        }
+        wanted = learning_record_pairs()
         LearningRecord.objects.all().delete()
     else:
         wanted = set(pairs)

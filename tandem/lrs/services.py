@@ -17,7 +17,7 @@ from django.utils import timezone
 from tandem.audit.services import audit_record
 from tandem.core.bulk import bulk_insert_rows
 from tandem.lrs.ingest import statements_after_store
-from tandem.lrs.learning import learning_records_recompute
+from tandem.lrs.learning import learning_record_pairs, learning_records_recompute
 from tandem.lrs.matching import actor_person_ids
 from tandem.lrs.models import (
     ActivityDefinition,
@@ -687,19 +687,7 @@ def learning_records_rebuild(
     meanwhile is either in a chunk's reading of the statements or merged after it. progress(done, total)
     after each chunk. Returns the number of records written. Holds the pairs in memory (~100 bytes each).
     """
-    statements = Statement.objects.filter(voided=False, object_activity_id__isnull=False).exclude(
-        actor_ifi=""
-    )
-    if verb_id is not None:
-        statements = statements.filter(verb_id=verb_id)
-    pairs = sorted(
-        {
-            (actor, activity or "")
-            for actor, activity in statements.order_by()
-            .values_list("actor_ifi", "object_activity_id")
-            .distinct()
-        }
-    )
+    pairs = sorted(learning_record_pairs(verb_id=verb_id))
     written = 0
     for start in range(0, len(pairs), chunk_size):
         with transaction.atomic():
