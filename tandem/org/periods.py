@@ -4,9 +4,13 @@ force at a moment. One definition for every app that reads org history."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Sequence
+from itertools import combinations
+from typing import Any, TypeVar
 
 from django.db.models import Q
+
+T = TypeVar("T")
 
 
 def in_force(on: Any, *, prefix: str = "") -> Q:
@@ -30,3 +34,10 @@ def periods_overlap(first: tuple[dt.date, dt.date | None], second: tuple[dt.date
     Periods that touch (one ends on the day the other starts) do not overlap.
     """
     return (first[1] is None or second[0] < first[1]) and (second[1] is None or first[0] < second[1])
+
+
+def overlapping_pairs(
+    items: Sequence[T], period: Callable[[T], tuple[dt.date, dt.date | None]]
+) -> list[tuple[T, T]]:
+    """Every pair of items (in their order) whose periods overlap; for one person's few assignments."""
+    return [(a, b) for a, b in combinations(items, 2) if periods_overlap(period(a), period(b))]

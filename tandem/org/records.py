@@ -37,7 +37,7 @@ class AssignmentConflict:
     begin. Imports report it against the row's `field` column; nothing is written."""
 
     employee_id: str
-    field: str  # the PersonRow field to correct: "effective_date" or "termination_date"
+    field: str  # the PersonRow field to correct: "effective_date", "hire_date" or "termination_date"
     value: str  # that field's value on the row, ISO date ("" when blank)
     message: str
 

@@ -6,14 +6,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from itertools import combinations
 
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from tandem.core.scope import AccessDenied, PersonScope
 from tandem.org.models import Assignment, JobRole, OrgUnit, Person
-from tandem.org.periods import in_force, periods_overlap
+from tandem.org.periods import in_force, overlapping_pairs
 from tandem.org.records import AssignmentOverlap, AssignmentRecord, OrgUnitNode
 
 
@@ -166,8 +165,7 @@ def assignment_overlap_pairs(*, person_ids: Collection[int]) -> set[tuple[int, i
     return {
         (min(a[0], b[0]), max(a[0], b[0]))
         for held in periods.values()
-        for a, b in combinations(held, 2)
-        if periods_overlap(a[1:], b[1:])
+        for a, b in overlapping_pairs(held, lambda row: (row[1], row[2]))
     }
 
 
@@ -193,8 +191,7 @@ def assignment_overlap_list(*, scope: PersonScope) -> list[AssignmentOverlap]:
             second=_record(second),
         )
         for held in by_person.values()
-        for first, second in combinations(held, 2)
-        if periods_overlap((first.valid_from, first.valid_to), (second.valid_from, second.valid_to))
+        for first, second in overlapping_pairs(held, lambda a: (a.valid_from, a.valid_to))
     ]
 
 

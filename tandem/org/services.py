@@ -6,7 +6,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,7 +15,7 @@ from tandem.audit.services import AuditEntry, audit_record, audit_record_many
 from tandem.core.bulk import bulk_insert
 from tandem.core.scope import DomainError
 from tandem.org.models import Assignment, JobFamily, JobRole, OrgUnit, OrgUnitVersion, Person
-from tandem.org.periods import periods_overlap
+from tandem.org.periods import overlapping_pairs, periods_overlap
 from tandem.org.records import (
     ASSIGNMENT_FIELDS,
     PERSON_FIELDS,
@@ -274,8 +273,7 @@ def _held_overlaps(held: Sequence[_Held]) -> set[tuple[int, int]]:
     """Pairs of ids (lower first) among one person's stored assignments that already overlap."""
     return {
         (min(a.id, b.id), max(a.id, b.id))
-        for a, b in combinations(held, 2)
-        if periods_overlap((a.valid_from, a.valid_to), (b.valid_from, b.valid_to))
+        for a, b in overlapping_pairs(held, lambda h: (h.valid_from, h.valid_to))
     }
 
 
@@ -296,14 +294,19 @@ class _Start:
     label: str
 
 
+def _rehires(change: PersonChange) -> bool:
+    """The row brings back someone stored as terminated."""
+    old_status, _new_status = change.diffs.get("status", (None, None))
+    return old_status == Person.Status.TERMINATED
+
+
 def _change_start(*, row: PersonRow, change: PersonChange, on: dt.date) -> _Start:
     """The row's effective_date; else, for a re-hire giving a new hire date, that date (their new assignment
     starts when they came back, not on the day the file was exported); else the as-of date."""
     if row.effective_date:
         when = row.effective_date.isoformat()
         return _Start(row.effective_date, "effective_date", when, f"Effective date {when}")
-    old_status, _new_status = change.diffs.get("status", (None, None))
-    if old_status == Person.Status.TERMINATED and "hire_date" in change.diffs and row.hire_date:
+    if _rehires(change) and "hire_date" in change.diffs and row.hire_date:
         when = row.hire_date.isoformat()
         return _Start(row.hire_date, "hire_date", when, f"Hire date {when} (a re-hire)")
     return _Start(
@@ -321,8 +324,7 @@ def _hire_corrected(change: PersonChange) -> tuple[dt.date, dt.date] | None:
     """(stored, new) hire date when the row corrects it; None otherwise, and for a re-hire (whose new hire
     date starts a new assignment instead, see _change_start)."""
     before, after = change.diffs.get("hire_date", (None, None))
-    old_status, _new_status = change.diffs.get("status", (None, None))
-    if old_status == Person.Status.TERMINATED:
+    if _rehires(change):
         return None
     if isinstance(before, dt.date) and isinstance(after, dt.date):
         return before, after
@@ -353,21 +355,9 @@ def _assignment_steps(
     current = max((h for h in held if h.valid_to is None), key=lambda h: (h.valid_from, h.id), default=None)
     moved, leaving_now = change.moved, bool(LEAVING_FIELDS & change.diffs.keys())
     left_before, hire_corrected = _termination_before(change), _hire_corrected(change)
-    restart: tuple[int, dt.date] | None = None
-    if hire_corrected is not None and held:
-        # A corrected hire date: the first assignment, which began on the old one, begins on the new one.
-        hired_before, hired = hire_corrected
-        first = min(held, key=lambda h: (h.valid_from, h.id))
-        if first.valid_from == hired_before:
-            if first.valid_to is not None and hired >= first.valid_to:
-                return AssignmentConflict(
-                    employee_id,
-                    "hire_date",
-                    hired.isoformat(),
-                    f"Hire date {hired.isoformat()} is not before the end of {employee_id}'s first assignment"
-                    f" ({_span(first.valid_from, first.valid_to)}): an assignment cannot end before it began",
-                )
-            restart = (first.id, hired)
+    first = min(held, key=lambda h: (h.valid_from, h.id), default=None)
+    # A corrected hire date: the first assignment, which began on the old one, begins on the new one.
+    restarted = first if hire_corrected and first and first.valid_from == hire_corrected[0] else None
 
     def too_early(message: str) -> AssignmentConflict:
         return AssignmentConflict(employee_id, start.field, start.value, f"{start.label} {message}")
@@ -437,15 +427,20 @@ def _assignment_steps(
                 f"would give {employee_id} a new assignment {_span(*new)}, overlapping the one"
                 f" {_span(other.valid_from, other.valid_to)}{hint}"
             )
-    if restart is not None and restart[0] in close and restart[1] >= close[restart[0]]:
-        # The same row also ends that assignment (a move or a termination) on or before the new hire date.
-        return AssignmentConflict(
-            employee_id,
-            "hire_date",
-            restart[1].isoformat(),
-            f"Hire date {restart[1].isoformat()} is not before the day this row ends {employee_id}'s first"
-            f" assignment ({close[restart[0]].isoformat()}): an assignment cannot end before it began",
-        )
+    restart: tuple[int, dt.date] | None = None
+    if restarted is not None and hire_corrected is not None:
+        hired = hire_corrected[1]
+        # Its end as stored, or as this row sets it (a move or a termination).
+        end_now = close.get(restarted.id, restarted.valid_to)
+        if end_now is not None and hired >= end_now:
+            return AssignmentConflict(
+                employee_id,
+                "hire_date",
+                hired.isoformat(),
+                f"Hire date {hired.isoformat()} is not before the end of {employee_id}'s first assignment"
+                f" ({_span(restarted.valid_from, end_now)}): an assignment cannot end before it began",
+            )
+        restart = (restarted.id, hired)
     return _Steps(close=tuple(close.items()), edit=edit, open=new, restart=restart)
 
 
