@@ -139,6 +139,7 @@ def test_person_page_shows_learning_records_to_ld_and_the_person(company, make_u
     for user in (make_user(roles=["ld_team"]), make_user(roles=["learner"], person=company.learner)):
         page = names(login(user).get(reverse("person_detail", args=[company.learner.employee_id])))
         assert "Learning records" in page
+        assert "{#" not in page and "#}" not in page  # no template comment leaks into the page
         # The coaching series: three sessions under one registration are one attempt.
         row = page[page.index("One-to-one coaching") :].split("</tr>")[0]
         assert '<td class="num hide-sm">1</td>' in row
