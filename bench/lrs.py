@@ -14,6 +14,10 @@ One run, one machine, the same seeded statements (bench/_lrs_data.py) and the sa
                    into tables equivalent to lrs_statement / lrs_statementrelation (same columns, indexes,
                    foreign keys) in the same database: executemany on SQLite, COPY on PostgreSQL.
                    Rows and JSON are prepared before the clock starts: this is the database's limit.
+  floor            the raw insert again (1 connection), but each batch starts as the request body: JSON decoded,
+                   every statement checked by Tandem's xAPI validator, rows and JSON built, then inserted. No
+                   HTTP, auth, people, conflicts or learning records: the most a validating LRS written in
+                   Python could reach here, to read the targets against.
 
 Measured:
   (a) ingest: --statements statements POSTed in batches of 100 by 1 client, then another --statements by
@@ -64,6 +68,7 @@ sys.path.insert(0, str(ROOT))
 import _lrs_data as data  # noqa: E402
 
 from config.sqlite import SQLITE_PRAGMAS  # noqa: E402
+from tandem.lrs.xapi.validate import statements_validate  # noqa: E402  (no Django: plain Python)
 
 TANDEM = str(Path(sys.executable).parent / "tandem")
 RALPH_PEER = "/work/shared/tools/ralph_peer.sh"
@@ -323,7 +328,28 @@ def raw_rows(
     return batches
 
 
-def raw_sqlite(db_path: Path, batches_1: list, batches_4: list) -> tuple[float, float]:
+Batch = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def _prepared(index: int, batch: Any) -> Batch:
+    """The raw runs' batches are (rows, relations) built before the clock starts."""
+    return batch
+
+
+def validated_rows(client_id: int, key: str, first_seq: int, sqlite: bool) -> Callable[[int, bytes], Batch]:
+    """The floor's per-batch step: decode the request body, validate, build the rows (all on the clock)."""
+
+    def prepare(index: int, body: bytes) -> Batch:
+        statements = json.loads(body)
+        statements_validate(statements=statements, version=VERSION)
+        return raw_rows(statements, client_id, key, first_seq + index * BATCH, sqlite)[0]
+
+    return prepare
+
+
+def raw_sqlite(
+    db_path: Path, batches_1: list, batches_4: list, prepare: Callable[[int, Any], Batch] = _prepared
+) -> tuple[float, float]:
     connection = sqlite3.connect(db_path, isolation_level=None)
     ddl = connection.execute(
         "SELECT sql FROM sqlite_master WHERE tbl_name IN ('lrs_statement', 'lrs_statementrelation') AND sql IS NOT NULL"
@@ -353,7 +379,7 @@ def raw_sqlite(db_path: Path, batches_1: list, batches_4: list) -> tuple[float, 
                     index = next(counter)
                 if index >= len(batches):
                     break
-                rows, relations = batches[index]
+                rows, relations = prepare(index, batches[index])
                 c.execute("BEGIN IMMEDIATE")
                 c.executemany(insert_s, rows)
                 c.executemany(insert_r, relations)
@@ -365,7 +391,9 @@ def raw_sqlite(db_path: Path, batches_1: list, batches_4: list) -> tuple[float, 
     return run(batches_1, 1), run(batches_4, 4)
 
 
-def raw_postgres(url: str, batches_1: list, batches_4: list) -> tuple[float, float]:
+def raw_postgres(
+    url: str, batches_1: list, batches_4: list, prepare: Callable[[int, Any], Batch] = _prepared
+) -> tuple[float, float]:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as connection:
@@ -393,7 +421,7 @@ def raw_postgres(url: str, batches_1: list, batches_4: list) -> tuple[float, flo
                         index = next(counter)
                     if index >= len(batches):
                         break
-                    rows, relations = batches[index]
+                    rows, relations = prepare(index, batches[index])
                     with c.transaction(), c.cursor() as cursor:
                         with cursor.copy(copy_s) as copy:
                             for row in rows:
@@ -554,6 +582,13 @@ def bench_tandem(
         t1, t4 = raw_sqlite(data_dir / "tandem.sqlite3", batches_1, batches_4)
     result["raw_1"] = len(ingest_statements[0]) / t1
     result["raw_4"] = len(ingest_statements[1]) / t4
+    log(f"{name}: the floor: decode, validate and raw insert, 1 connection")
+    prepare = validated_rows(client_id, key, 30_000_000, sqlite=not database_url)
+    if database_url:  # the tables are made again: the floor stores the raw run's statement ids once more
+        t1, _t4 = raw_postgres(database_url, bodies_1, [], prepare)
+    else:
+        t1, _t4 = raw_sqlite(data_dir / "tandem.sqlite3", bodies_1, [], prepare)
+    result["floor_1"] = len(ingest_statements[0]) / t1
     log(f"{name}: cProfile of statements_store")
     profile = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "_lrs_profile.py"), str(profile_file), key, secret],
@@ -681,6 +716,10 @@ def render(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
     row(f"**(a) ingest, 4 clients** ({n:,} more)", lambda k: f"**{fmt_rate(get(k, 'ingest_4'))}**")
     row("raw insert of the same rows, 1 connection (the limit)", lambda k: fmt_rate(get(k, "raw_1")))
     row("raw insert, 4 connections", lambda k: fmt_rate(get(k, "raw_4")))
+    row(
+        "floor: decode + xAPI validation + raw insert, 1 connection, no HTTP (the most a validating LRS in Python reaches)",
+        lambda k: fmt_rate(get(k, "floor_1")),
+    )
     ralph = results.get("ralph", {})
 
     def ratio(k: str, key: str, base: float | None) -> str:
@@ -756,11 +795,14 @@ def verdicts(results: dict[str, dict[str, Any]]) -> list[str]:
             ok = x1 >= 5 and x4 >= 5
             out.append(
                 f"- Ingest ≥ 5× Ralph, {title}: **{'met' if ok else 'not met'}** ({x1:.2f}× with 1 client, {x4:.2f}× with 4)."
+                f" The floor, with no HTTP, people or learning records, is {r['floor_1'] / ralph['ingest_1']:.2f}×"
+                " Ralph with 1 client."
             )
         f1, f4 = r["ingest_1"] / r["raw_1"], r["ingest_4"] / r["raw_4"]
         ok = f1 >= 0.5 and f4 >= 0.5
         out.append(
             f"- Ingest ≥ 50% of the raw insert, {title}: **{'met' if ok else 'not met'}** ({f1:.0%} with 1 client, {f4:.0%} with 4)."
+            f" The floor is {r['floor_1'] / r['raw_1']:.0%} of the raw insert with 1 connection."
         )
         worst = max(r[f"q_{k}"][1] for k in FILTERS)
         size = r["stored"]

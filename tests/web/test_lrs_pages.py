@@ -100,6 +100,7 @@ def test_data_quality_lists_people_with_overlapping_assignments(client, make_use
     body = response.content.decode()
     assert "North, 2025-01-01 – open" in body and "South, 2025-06-01 – 2025-09-01" in body
     assert "OK1" not in body
+    assert "up to, not including, its second" in body  # the stored end is the first day after the period
     assert len(queries.captured_queries) <= 11
 
 
