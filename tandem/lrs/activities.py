@@ -8,7 +8,6 @@ does not erase the "de" seen earlier.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
@@ -66,16 +65,21 @@ def _components_merge(old: list[Any], new: list[Any]) -> list[Any]:
 
 
 def activity_definition_merge(*, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """`old` updated with the definition `new` from a later statement (neither is modified)."""
-    merged = copy.deepcopy(old)
+    """`old` updated with the definition `new` from a later statement (neither is modified).
+
+    The result shares nested values with `old` and `new` instead of copying them (every changed level is a
+    new dict or list): treat all three as read-only. A batch merges about one definition per statement, and
+    deep copies of the growing definition were most of the merge's time.
+    """
+    merged = dict(old)
     for key, value in new.items():
         before = merged.get(key)
         if key in (*_LANGUAGE_MAPS, "extensions") and isinstance(before, dict) and isinstance(value, dict):
-            merged[key] = {**before, **copy.deepcopy(value)}
+            merged[key] = {**before, **value}
         elif key in _COMPONENT_LISTS and isinstance(before, list) and isinstance(value, list):
-            merged[key] = _components_merge(before, copy.deepcopy(value))
+            merged[key] = _components_merge(before, value)
         else:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = value
     return merged
 
 

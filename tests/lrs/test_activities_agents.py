@@ -94,6 +94,8 @@ def test_interaction_components_merge_descriptions_by_id():
     ]
     assert merged["extensions"] == {"http://x/e1": 1, "http://x/e2": 2}
     assert old["choices"][0]["description"] == {"en-US": "A"}  # inputs untouched
+    assert new["choices"][0]["description"] == {"de": "A-de"}
+    assert old["extensions"] == {"http://x/e1": 1}
 
 
 def test_activities_named_only_in_context_or_substatements_are_known(
