@@ -132,3 +132,32 @@ def test_person_page_shows_learning_records_to_ld_but_not_to_the_manager(
     assert "Rita Report" in page.locator("h1").inner_text()
     assert page.locator("section[aria-labelledby=learning-heading]").count() == 0
     assert "Cloud security" not in page.locator("main").inner_text()
+
+
+def test_data_quality_fits_a_phone_with_long_actor_identifiers(
+    browser: Any, live_server: Any, small_company: dict[str, str], learning: None
+) -> None:
+    home_page = "https://learning-platform.a-rather-long-vendor-hostname.example.com/tenants/brightwater"
+    statements_store(
+        statements=[
+            statement(
+                actor={"objectType": "Agent", "account": {"homePage": home_page, "name": "user-0123456789"}},
+                verb=COMPLETED,
+                obj=_activity(LENA_COURSE, "Negotiation basics"),
+            )
+        ],
+        version="1.0.3",
+        client=LrsClientFactory(),
+    )
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, small_company["ld_team"])
+        page.goto(f"{live_server.url}/learning/data-quality/")
+        # Two cells name the homePage: the actor, and why it is unmatched (no mapping for it).
+        assert page.locator(f"main td:has-text('{home_page}')").count() == 2
+        # Identifiers break inside the table instead of pushing it past the screen's edge.
+        table = page.locator("main table").first.bounding_box()
+        assert table is not None and table["x"] + table["width"] <= 390
+    finally:
+        context.close()
