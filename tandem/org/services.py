@@ -362,6 +362,15 @@ def _assignment_steps(
     def too_early(message: str) -> AssignmentConflict:
         return AssignmentConflict(employee_id, start.field, start.value, f"{start.label} {message}")
 
+    def ends_too_early(left: dt.date, which: str, began: dt.date) -> AssignmentConflict:
+        return AssignmentConflict(
+            employee_id,
+            "termination_date",
+            left.isoformat(),
+            f"Termination date {left.isoformat()} is before the start of {employee_id}'s {which}"
+            f" assignment ({began.isoformat()}): an assignment cannot end before it began",
+        )
+
     close: dict[int, dt.date] = {}
     edit: int | None = None
     new: tuple[dt.date, dt.date | None] | None = None
@@ -389,13 +398,7 @@ def _assignment_steps(
             if current is not None and end > current.valid_from:
                 close[current.id] = end
             elif current is not None and leaving_now:
-                return AssignmentConflict(
-                    employee_id,
-                    "termination_date",
-                    left.isoformat(),
-                    f"Termination date {left.isoformat()} is before the start of {employee_id}'s current"
-                    f" assignment ({current.valid_from.isoformat()}): an assignment cannot end before it began",
-                )
+                return ends_too_early(left, "current", current.valid_from)
             elif current is not None:
                 # A stored termination older than the open assignment (written before this rule): left as is.
                 close.pop(current.id, None)
@@ -404,14 +407,7 @@ def _assignment_steps(
                 last = max(held, key=lambda h: (h.valid_from, h.id))
                 if last.valid_to == left_before + dt.timedelta(days=1) and last.valid_to != end:
                     if end <= last.valid_from:
-                        return AssignmentConflict(
-                            employee_id,
-                            "termination_date",
-                            left.isoformat(),
-                            f"Termination date {left.isoformat()} is before the start of {employee_id}'s last"
-                            f" assignment ({last.valid_from.isoformat()}): an assignment cannot end before it"
-                            " began",
-                        )
+                        return ends_too_early(left, "last", last.valid_from)
                     close[last.id] = end
     if new is not None:
         for other in held:
