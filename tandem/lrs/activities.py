@@ -113,7 +113,7 @@ def activity_definitions_merge(*, rows: Sequence[StoredStatement]) -> None:
     changed: list[tuple[str, str, dt.datetime, str]] = []
     for activity_id, entries in seen.items():
         current = existing.get(activity_id)
-        definition = dict(current) if isinstance(current, dict) else {}
+        definition = current if isinstance(current, dict) else {}  # the merge copies what it changes
         for new in entries:
             definition = activity_definition_merge(old=definition, new=new)
         if current is None or definition != current:
