@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-dev demo test serve
+.PHONY: install install-dev demo test test-fast serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,7 @@ serve: install
 
 test: install-dev
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/test.sh
+
+# The inner loop: no browser, no slow tests, SQLite, the test database kept between runs, one worker per core.
+test-fast: install-dev
+	TANDEM_TEST_DATABASE_URL= TANDEM_DATA_DIR="$(CURDIR)/.test-data" $(BIN)/pytest -m "not browser and not slow" --reuse-db -n auto -q -p no:cacheprovider $(ARGS)

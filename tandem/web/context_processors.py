@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tandem.accounts.models import Role
 from tandem.accounts.permissions import Capability
+from tandem.web.viewer import viewer_of
 
 # (label, url name, capability needed). One list drives the menu on laptop and phone.
 # Entries from "Business cases" on are L&D's working pages and the management pages; on a laptop they fold
@@ -46,9 +47,9 @@ _SHOWN_WHEN: dict[str, Callable[[Any], bool]] = {
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    viewer = getattr(request, "viewer", None)
-    if viewer is None or not request.user.is_authenticated:
+    if not request.user.is_authenticated:
         return {"nav_items": []}
+    viewer = viewer_of(request)
     items: list[dict[str, Any]] = []
     for label, name, capability in NAVIGATION:
         if name in _SHOWN_WHEN and not _SHOWN_WHEN[name](viewer):

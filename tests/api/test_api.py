@@ -1,7 +1,7 @@
 import pytest
 
-from tests.api import data
-from tests.api.data import add_people, add_quiz_scores
+from tests.api import factories as data
+from tests.api.factories import add_people, add_quiz_scores
 
 pytestmark = pytest.mark.django_db
 company = data.company  # the shared fixture

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.browser.pages import BROWSER_PASSWORD
+
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-BROWSER_PASSWORD = "browser-test-Pa55word"
 ROLE_EMAILS = {
     "ld_admin": "ada.admin@example.com",
     "ld_team": "tom.team@example.com",
@@ -119,11 +120,3 @@ def small_company(transactional_db: Any) -> dict[str, str]:
             stakeholder_org_unit_codes=["CS"] if role == "stakeholder" else [],
         )
     return ROLE_EMAILS
-
-
-def log_in(page: Any, base_url: str, email: str, password: str = BROWSER_PASSWORD) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from tests.browser.conftest import log_in
+from tests.browser.pages import log_in
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import log_in
+from tests.browser.pages import log_in
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tandem.lrs.services import statements_store
-from tests.browser.conftest import log_in
+from tests.browser.pages import log_in
 from tests.factories import PersonFactory
 from tests.lrs.factories import ATTEMPTED, COMPLETED, LrsClientFactory, agent, statement
 

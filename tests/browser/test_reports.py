@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser.conftest import log_in
-from tests.impact.test_estimates import build
+from tests.browser.pages import log_in
+from tests.impact.factories import build
 
 pytestmark = pytest.mark.browser
 

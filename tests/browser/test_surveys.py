@@ -13,7 +13,7 @@ from tandem.surveys.selectors import survey_answers_for_program
 from tandem.surveys.services import survey_create
 from tests.factories import OrgUnitFactory, PersonFactory
 from tests.impact.factories import CohortFactory, ParticipantFactory, ProgramFactory
-from tests.surveys.conftest import token_of
+from tests.surveys.factories import token_of
 
 pytestmark = pytest.mark.browser
 

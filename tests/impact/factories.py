@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
+import numpy as np
 
 from tandem.impact.models import Cohort, Participant, Program
+from tandem.impact.services import (
+    cohort_create,
+    comparison_group_explicit,
+    cost_item_add,
+    participants_add_list,
+    program_metric_set,
+)
+from tandem.metrics.models import MetricObservation
 from tandem.org.models import Assignment, Person
-from tests.factories import PersonFactory
+from tests.factories import MetricDefinitionFactory, OrgUnitFactory, PersonFactory
 
 
 class ProgramFactory(factory.django.DjangoModelFactory):
@@ -139,3 +149,59 @@ def simulated_population(
         "volunteers": [people[i].employee_id for i in range(n) if volunteers[i]],
         "people": people,
     }
+
+
+MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)]
+STARTS = [dt.date(2025, 4, 1), dt.date(2025, 6, 1), dt.date(2025, 9, 1)]
+
+
+def build(
+    *, effect: float = 3.0, pretrend: float = 0.0, per_cohort: int = 25, comparison: int = 40, seed: int = 1
+):
+    """Three waves and a never-treated group; participants gain `effect` from their start month.
+
+    `pretrend` adds a slope per month to participants over the whole window (parallel trends broken).
+    """
+    rng = np.random.default_rng(seed)
+    program = ProgramFactory(code="coach", start_date=STARTS[0])
+    metric = MetricDefinitionFactory(code="tickets", name="Tickets closed", unit="tickets", grain="person")
+    unit = OrgUnitFactory()
+    ids = iter(range(10_000))
+    people: list[tuple[object, dt.date | None]] = []
+    for start in STARTS:
+        cohort = cohort_create(actor_id=None, program_id=program.pk, name=f"W{start.month}", start_date=start)
+        wave = [PersonFactory(employee_id=f"E{next(ids):04d}", org_unit=unit) for _ in range(per_cohort)]
+        participants_add_list(actor_id=None, cohort_id=cohort.pk, employee_ids=[p.employee_id for p in wave])
+        people += [(p, start) for p in wave]
+    others = [PersonFactory(employee_id=f"E{next(ids):04d}", org_unit=unit) for _ in range(comparison)]
+    if others:
+        comparison_group_explicit(
+            actor_id=None, program_id=program.pk, employee_ids=[p.employee_id for p in others]
+        )
+    people += [(p, None) for p in others]
+    rows = []
+    for person, start in people:
+        level = rng.normal(100, 10)
+        for t, month in enumerate(MONTHS):
+            value = level + 0.8 * t + rng.normal(0, 2)
+            if start is not None:
+                value += pretrend * t + (effect if month >= start else 0.0)
+            rows.append(
+                MetricObservation(
+                    metric=metric,
+                    person=person,
+                    entity_key=f"person:{person.pk}",
+                    period_start=month,
+                    value=value,
+                )
+            )
+    MetricObservation.objects.bulk_create(rows)
+    program_metric_set(
+        actor_id=None,
+        program_id=program.pk,
+        metric_code="tickets",
+        value_per_unit=Decimal("10"),
+        is_primary=True,
+    )
+    cost_item_add(actor_id=None, program_id=program.pk, kind="vendor_fee", amount=Decimal("5000"))
+    return program

@@ -5,7 +5,7 @@ import pytest
 from tandem.core.scope import AccessDenied, PersonScope
 from tandem.initiatives.models import Initiative, InitiativeMetric
 from tandem.initiatives.selectors import initiative_get, initiative_list
-from tests.api import data
+from tests.api import factories as data
 
 pytestmark = pytest.mark.django_db
 company = data.company  # the shared fixture

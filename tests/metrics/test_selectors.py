@@ -10,8 +10,8 @@ from tandem.metrics.selectors import (
     metric_visible_org_unit_ids,
 )
 from tandem.org.models import Assignment
-from tests.api import data
-from tests.api.data import add_people, add_quiz_scores
+from tests.api import factories as data
+from tests.api.factories import add_people, add_quiz_scores
 from tests.factories import MetricDefinitionFactory, MetricObservationFactory
 
 pytestmark = pytest.mark.django_db

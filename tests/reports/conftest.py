@@ -1,6 +1,6 @@
 import pytest
 
-from tests.impact.test_estimates import build
+from tests.impact.factories import build
 
 
 @pytest.fixture

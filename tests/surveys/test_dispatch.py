@@ -18,7 +18,7 @@ from tandem.surveys.services import (
     survey_dispatch_task,
     survey_response_submit,
 )
-from tests.surveys.conftest import at, token_of, tokens_in
+from tests.surveys.factories import at, token_of, tokens_in
 
 pytestmark = pytest.mark.django_db
 

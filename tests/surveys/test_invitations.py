@@ -14,7 +14,7 @@ from tandem.surveys.records import KIND_BEHAVIOUR_LEARNER, KIND_BEHAVIOUR_MANAGE
 from tandem.surveys.services import survey_create, survey_invitations_create
 from tests.factories import OrgUnitFactory, PersonFactory
 from tests.impact.factories import CohortFactory, ParticipantFactory, move
-from tests.surveys.conftest import START, at
+from tests.surveys.factories import START, at
 
 pytestmark = pytest.mark.django_db
 

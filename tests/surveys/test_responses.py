@@ -29,7 +29,7 @@ from tandem.surveys.results import (
 )
 from tandem.surveys.selectors import survey_answers_for_program, survey_response_rates
 from tandem.surveys.services import survey_create, survey_response_submit, survey_responses_import
-from tests.surveys.conftest import at, token_of
+from tests.surveys.factories import at, token_of
 
 pytestmark = pytest.mark.django_db
 

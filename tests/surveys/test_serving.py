@@ -11,7 +11,7 @@ from tandem.demo.serving import Periodic, survey_dispatch_enqueue
 from tandem.surveys.models import SurveyInvitation
 from tandem.surveys.records import KIND_REACTION
 from tandem.surveys.services import survey_create
-from tests.surveys.conftest import at
+from tests.surveys.factories import at
 
 
 def test_periodic_runs_at_most_once_per_period():

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tandem.initiatives.models import Initiative, InitiativeMetric
-from tests.api import data
+from tests.api import factories as data
 from tests.factories import MetricDefinitionFactory
 
 pytestmark = pytest.mark.django_db

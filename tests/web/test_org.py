@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.api import data
-from tests.api.data import add_people
+from tests.api import factories as data
+from tests.api.factories import add_people
 from tests.factories import OrgUnitFactory
 
 pytestmark = pytest.mark.django_db

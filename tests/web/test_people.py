@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from tandem.lrs.services import statements_store
-from tests.api import data
-from tests.api.data import add_people
+from tests.api import factories as data
+from tests.api.factories import add_people
 from tests.lrs.factories import LrsClientFactory, agent, statement
 
 pytestmark = pytest.mark.django_db

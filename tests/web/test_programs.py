@@ -16,7 +16,7 @@ from tandem.impact.services import (
 )
 from tandem.org.models import OrgUnit
 from tests.factories import OrgUnitFactory, PersonFactory
-from tests.impact.test_estimates import build
+from tests.impact.factories import build
 
 pytestmark = pytest.mark.django_db
 

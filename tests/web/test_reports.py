@@ -18,7 +18,7 @@ from tandem.reports.models import BusinessCase, CaseStudy
 from tandem.reports.records import BusinessCaseInput
 from tandem.reports.services import business_case_create, case_study_draft
 from tests.factories import OrgUnitFactory, PersonFactory
-from tests.impact.test_estimates import build
+from tests.impact.factories import build
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from tandem.surveys.records import KIND_BEHAVIOUR_MANAGER, KIND_REACTION
 from tandem.surveys.results import ImportedResponse
 from tandem.surveys.services import survey_close, survey_create, survey_responses_import
 from tests.impact.factories import ProgramFactory
-from tests.surveys.conftest import at, build_setup, token_of
+from tests.surveys.factories import at, build_setup, token_of
 
 pytestmark = pytest.mark.django_db
 

@@ -67,10 +67,15 @@ def _first_monday(month: dt.date) -> dt.date:
 
 
 def _this_month_start(ctx: DemoContext) -> dt.date:
-    """The first Monday of this month if it has passed, else the 1st (the demo may be built on the 1st)."""
+    """The first Monday of this month, else the 1st, whichever is three days past; early in a month the
+    Monday before that. Learning is generated up to yesterday, so a start today (the first Monday, or the 1st
+    when the demo is built on it) would leave the program without a single learning record."""
+    settle = ctx.today - dt.timedelta(days=3)
     first = ctx.today.replace(day=1)
-    monday = _first_monday(first)
-    return monday if monday <= ctx.today else first
+    for start in (_first_monday(first), first):
+        if start <= settle:
+            return start
+    return settle - dt.timedelta(days=settle.weekday())
 
 
 def _employed_on(ctx: DemoContext, employee_id: str, day: dt.date) -> bool:

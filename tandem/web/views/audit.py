@@ -11,12 +11,13 @@ from tandem.accounts.permissions import Capability
 from tandem.accounts.selectors import viewer_require
 from tandem.audit.models import AuditEvent
 from tandem.audit.selectors import audit_change_lines, audit_entity_types, audit_event_list
+from tandem.web.viewer import viewer_of
 
 PAGE_SIZE = 50
 
 
 def audit(request: HttpRequest) -> HttpResponse:
-    viewer_require(viewer=request.viewer, capability=Capability.VIEW_AUDIT)  # type: ignore[attr-defined]
+    viewer_require(viewer=viewer_of(request), capability=Capability.VIEW_AUDIT)
     entity_type = request.GET.get("entity_type", "").strip()
     action = request.GET.get("action", "").strip()
     query = request.GET.get("q", "").strip()[:200]

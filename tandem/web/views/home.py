@@ -28,6 +28,7 @@ from tandem.org.selectors import (
     person_direct_reports,
     person_own_record,
 )
+from tandem.web.viewer import viewer_of
 from tandem.web.views.initiatives import initiative_chart
 
 MONTHS = 24
@@ -149,7 +150,7 @@ TEMPLATES: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     role = viewer.primary_role
     on = today()
     if role == Role.IT_REVIEWER:

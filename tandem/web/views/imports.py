@@ -25,6 +25,7 @@ from tandem.imports.selectors import (
     mapping_choices,
 )
 from tandem.imports.services import column_mapping_create, import_run_confirm, import_run_submit
+from tandem.web.viewer import viewer_of
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 ERRORS_SHOWN = 500
@@ -50,7 +51,7 @@ class UploadForm(forms.Form):
 
 
 def _require(request: HttpRequest) -> Any:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.RUN_IMPORTS)
     return viewer
 

@@ -15,6 +15,7 @@ from tandem.core.charts import Rule, Series, line_chart_svg
 from tandem.core.dates import today
 from tandem.initiatives.models import Initiative
 from tandem.initiatives.selectors import InitiativeMetricProgress, initiative_get, initiative_list
+from tandem.web.viewer import viewer_of
 
 HISTORY_DAYS = 3 * 365
 
@@ -42,7 +43,7 @@ def initiative_chart(*, progress: InitiativeMetricProgress, width: int = 720) ->
 
 
 def initiatives(request: HttpRequest) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_INITIATIVES)
     status = request.GET.get("status", "")
     items = initiative_list(
@@ -56,7 +57,7 @@ def initiatives(request: HttpRequest) -> HttpResponse:
 
 
 def initiative_detail(request: HttpRequest, code: str) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_INITIATIVES)
     initiative = initiative_get(
         scope=viewer.scope, code=code, self_person_id=viewer.person_id, since=_since()

@@ -41,6 +41,7 @@ from tandem.lrs.models import ActorAccountMapping
 from tandem.lrs.selectors import agent_key, learning_aggregates, statements_browse
 from tandem.metrics.selectors import min_group_size
 from tandem.org.selectors import assignment_overlap_list
+from tandem.web.viewer import viewer_of
 
 PAGE_SIZE = 50
 CHART_MONTHS = 12
@@ -55,7 +56,7 @@ class MappingForm(forms.Form):
 
 
 def _viewer(request: HttpRequest, capability: Capability = Capability.VIEW_LEARNING_DATA) -> Viewer:
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=capability)
     return viewer
 
@@ -136,7 +137,7 @@ def _before(request: HttpRequest) -> int | None:
 
 def my_learning(request: HttpRequest) -> HttpResponse:
     """The signed-in person's own learning records and statements; nobody else's, whatever the role."""
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     person_id = viewer.person_id
     context: dict[str, object] = {"linked": person_id is not None}
     if person_id is not None:
@@ -190,7 +191,7 @@ def statements(request: HttpRequest) -> HttpResponse:
 
 def department(request: HttpRequest) -> HttpResponse:
     """Group figures of the viewer's department(s): L&D sees the company, a stakeholder their units."""
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     scope = viewer.scope
     if viewer.can(Capability.VIEW_LEARNING_DATA):
         units: frozenset[int] | None = None

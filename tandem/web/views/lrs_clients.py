@@ -16,6 +16,7 @@ from tandem.lrs.models import LrsScope
 from tandem.lrs.records import ClientCredentials, LrsBadRequest
 from tandem.lrs.selectors import lrs_client_list
 from tandem.lrs.services import lrs_client_create, lrs_client_revoke, lrs_client_rotate
+from tandem.web.viewer import viewer_of
 
 
 class ClientForm(forms.Form):
@@ -29,7 +30,7 @@ class ClientForm(forms.Form):
 
 
 def _viewer(request: HttpRequest) -> Viewer:
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.MANAGE_LRS_CLIENTS)
     return viewer
 

@@ -28,6 +28,7 @@ from tandem.metrics.selectors import (
 )
 from tandem.org.models import OrgUnit
 from tandem.org.selectors import org_unit_descendant_ids
+from tandem.web.viewer import viewer_of
 
 HISTORY_DAYS = 2 * 365
 MAX_LINES = 8
@@ -40,7 +41,7 @@ def _since() -> dt.date:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_METRICS)
     definitions = list(metric_list())
     company = metric_company_series(metrics=definitions, since=_since())
@@ -84,7 +85,7 @@ def _table(*, lines: list[MetricSeries]) -> list[dict[str, object]]:
 
 
 def metric_detail(request: HttpRequest, code: str) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_METRICS)
     metric = metric_get(code=code)
     since = _since()

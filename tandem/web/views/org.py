@@ -22,6 +22,7 @@ from tandem.org.selectors import (
     org_unit_tree,
     people_flow_by_month,
 )
+from tandem.web.viewer import viewer_of
 
 MONTHS = 24
 
@@ -34,7 +35,7 @@ def _last_months(*, on: dt.date, count: int) -> list[dt.date]:
 
 
 def org_tree(request: HttpRequest) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_ORG)
     nodes = org_unit_tree(scope=viewer.scope, on=today())
     top = min((node.depth for node in nodes), default=0)
@@ -50,7 +51,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
 
 
 def org_unit_detail(request: HttpRequest, code: str) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_ORG)
     unit = org_unit_get(scope=viewer.scope, code=code)
     on = today()

@@ -26,6 +26,7 @@ from tandem.org.selectors import (
     person_get,
     person_list,
 )
+from tandem.web.viewer import viewer_of
 
 PAGE_SIZE = 50
 
@@ -41,7 +42,7 @@ def _unit_options(*, nodes: list[OrgUnitNode]) -> list[tuple[str, str]]:
 
 
 def people_list(request: HttpRequest) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_PEOPLE)
     filters = {
         "q": request.GET.get("q", "").strip(),
@@ -82,7 +83,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 
 def person_detail(request: HttpRequest, employee_id: str) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_PEOPLE)
     person = person_get(scope=viewer.scope, employee_id=employee_id)
     unit_path = org_unit_ancestors(org_unit=person.org_unit) if person.org_unit else []

@@ -40,6 +40,7 @@ from tandem.metrics.selectors import min_group_size
 from tandem.reports.charts import event_chart_svg, trend_chart_svg
 from tandem.reports.records import TIER_BUSINESS, TIER_LEARNER, TIER_OPERATIONAL, ProgramTiers, TierFigure
 from tandem.reports.tiers import GROUP_BYS, figure_display, program_tiers
+from tandem.web.viewer import viewer_of
 
 TIERS = (
     (
@@ -75,7 +76,7 @@ REACTION = ("satisfaction", "relevance", "engagement", "confidence", "commitment
 
 
 def _viewer(request: HttpRequest):  # type: ignore[no-untyped-def]
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_PROGRAMS)
     return viewer
 
@@ -224,7 +225,7 @@ def _tiers_context(
     choices: tuple[str, str, str],
 ) -> tuple[ProgramTiers, dict[str, object]]:
     """The viewer's tiers (grouped as asked) and what _tiers.html needs to show them."""
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     group_by = request.GET.get("group_by", "")
     group_by = group_by if group_by in GROUP_BYS else ""
     tiers = program_tiers(

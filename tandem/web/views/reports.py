@@ -54,13 +54,14 @@ from tandem.reports.services import (
     case_study_draft,
     case_study_update,
 )
+from tandem.web.viewer import viewer_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 QUOTE_SEPARATOR = " | "
 
 
 def _viewer(request: HttpRequest) -> Viewer:
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_PROGRAMS)
     return viewer
 

@@ -26,12 +26,13 @@ from tandem.surveys.questions import DEFAULT_SEND_AFTER_DAYS, KIND_LABELS
 from tandem.surveys.results import ProgramChoice, QuestionSummary, SurveyDetail, SurveyListItem
 from tandem.surveys.selectors import survey_detail, survey_list, survey_program_choices
 from tandem.surveys.services import survey_close, survey_create, survey_send_now
+from tandem.web.viewer import viewer_of
 
 CHARTED_SURVEYS = 20
 
 
 def _viewer(request: HttpRequest) -> Viewer:
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.VIEW_LEARNING_DATA)
     return viewer
 

@@ -21,6 +21,7 @@ from tandem.accounts.models import Role
 from tandem.accounts.permissions import Capability
 from tandem.accounts.selectors import user_counts, user_role_counts, viewer_require
 from tandem.audit.selectors import audit_security_events
+from tandem.web.viewer import viewer_of
 
 
 @login_not_required
@@ -190,7 +191,7 @@ def _database_version() -> str:
 
 
 def system(request: HttpRequest) -> HttpResponse:
-    viewer_require(viewer=request.viewer, capability=Capability.VIEW_SYSTEM)  # type: ignore[attr-defined]
+    viewer_require(viewer=viewer_of(request), capability=Capability.VIEW_SYSTEM)
     labels = dict(Role.choices)
     context: dict[str, Any] = {
         "sections": _sections(),

@@ -16,6 +16,7 @@ from tandem.accounts.services import role_grant, role_revoke, user_active_set, u
 from tandem.core.dates import today
 from tandem.core.scope import DomainError, PersonScope
 from tandem.org.selectors import org_unit_tree
+from tandem.web.viewer import viewer_of
 
 ROLE_CHOICES = [("", "—"), *Role.choices]
 
@@ -49,9 +50,10 @@ class LinkForm(forms.Form):
 
 
 def _require(request: HttpRequest) -> int:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     viewer_require(viewer=viewer, capability=Capability.MANAGE_USERS)
-    return int(viewer.user_id)
+    assert viewer.user_id is not None  # MANAGE_USERS is only granted to signed-in users
+    return viewer.user_id
 
 
 def users(request: HttpRequest) -> HttpResponse:
