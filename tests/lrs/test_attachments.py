@@ -6,9 +6,7 @@ import hashlib
 import json
 import uuid
 from email import policy
-from email.message import Message
 from email.parser import BytesParser
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -18,63 +16,21 @@ from hypothesis import strategies as st
 from tandem.lrs.models import Attachment, Statement
 from tandem.lrs.multipart import AttachmentPart, multipart_build, multipart_parse
 from tandem.lrs.records import LrsBadRequest
-from tests.lrs.conftest import Xapi
-from tests.lrs.factories import basic_auth, statement
+from tests.lrs.factories import (
+    BOUNDARY,
+    TEXT,
+    Xapi,
+    attachment,
+    basic_auth,
+    multipart,
+    parse_response,
+    part,
+    post_multipart,
+    statement,
+    with_attachments,
+)
 
 pytestmark = pytest.mark.django_db
-
-USAGE = "http://example.com/attachment-usage/test"
-TEXT = b"here is a simple attachment"
-BOUNDARY = "abcABC0123'()+_,-./:=?"  # the spec's example boundary (Communication 1.5.2.s6)
-
-
-def attachment(content: bytes, *, content_type: str = "text/plain", **extra: Any) -> dict[str, Any]:
-    return {
-        "usageType": USAGE,
-        "display": {"en-US": "A test attachment"},
-        "contentType": content_type,
-        "length": len(content),
-        "sha2": hashlib.sha256(content).hexdigest(),
-        **extra,
-    }
-
-
-def with_attachments(*contents: bytes, **extra: Any) -> dict[str, Any]:
-    return statement(attachments=[attachment(content) for content in contents], **extra)
-
-
-def part(content: bytes, *, sha2: str | None = None, headers: dict[str, str] | None = None) -> tuple:
-    found = {
-        "Content-Type": "text/plain",
-        "Content-Transfer-Encoding": "binary",
-        "X-Experience-API-Hash": sha2 or hashlib.sha256(content).hexdigest(),
-    }
-    found.update(headers or {})
-    return {key: value for key, value in found.items() if value is not None}, content
-
-
-def multipart(body: Any, *parts: tuple, boundary: str = BOUNDARY) -> tuple[bytes, str]:
-    """(body, Content-Type) of a statement request written by hand as in Communication 1.5.2.s6."""
-    delimiter = f"--{boundary}".encode()
-    chunks = [delimiter, b"\r\nContent-Type:application/json\r\n\r\n", json.dumps(body).encode()]
-    for headers, content in parts:
-        lines = "".join(f"{name}:{value}\r\n" for name, value in headers.items())
-        chunks += [b"\r\n", delimiter, b"\r\n", lines.encode(), b"\r\n", content]
-    chunks += [b"\r\n", delimiter, b"--"]
-    return b"".join(chunks), f'multipart/mixed; boundary="{boundary}"'
-
-
-def post_multipart(xapi: Xapi, body: Any, *parts: tuple):
-    raw, content_type = multipart(body, *parts)
-    return xapi.post(None, raw=raw, content_type=content_type)
-
-
-def parse_response(response) -> list[Message]:
-    """The parts of a multipart/mixed response, read with the standard library."""
-    head = f"Content-Type: {response['Content-Type']}\r\n\r\n".encode()
-    message = BytesParser(policy=policy.compat32).parsebytes(head + response.content)
-    assert message.is_multipart() and not message.defects
-    return list(message.get_payload())
 
 
 def test_attachment_text_round_trip_multipart_post_and_get_attachments_true(xapi):

@@ -14,8 +14,7 @@ from tandem.lrs.auth import lrs_client_authenticate
 from tandem.lrs.models import LrsClient
 from tandem.lrs.records import LrsBadRequest
 from tandem.lrs.services import lrs_client_create, lrs_client_revoke, lrs_client_rotate
-from tests.lrs.conftest import Xapi
-from tests.lrs.factories import basic_auth, statement
+from tests.lrs.factories import Xapi, basic_auth, statement
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tandem.lrs.models import LrsClient, Statement
-from tests.lrs.conftest import Xapi
-from tests.lrs.factories import LrsClientFactory, basic_auth, statement
+from tests.lrs.factories import LrsClientFactory, Xapi, basic_auth, statement
 
 pytestmark = pytest.mark.django_db
 

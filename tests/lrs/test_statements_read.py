@@ -17,8 +17,7 @@ from django.utils.http import parse_http_date
 
 from tandem.lrs.models import Statement
 from tandem.lrs.services import statements_store
-from tests.lrs.conftest import Xapi
-from tests.lrs.factories import ATTEMPTED, COMPLETED, COURSE, LrsClientFactory, agent, statement
+from tests.lrs.factories import ATTEMPTED, COMPLETED, COURSE, LrsClientFactory, Xapi, agent, statement
 
 pytestmark = pytest.mark.django_db
 

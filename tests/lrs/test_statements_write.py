@@ -13,7 +13,7 @@ from tandem.lrs.models import LearningRecord, Statement, StatementRelation
 from tandem.lrs.selectors import stored_text
 from tandem.lrs.services import statements_store, statements_store_generated
 from tests.factories import PersonFactory
-from tests.lrs.factories import COMPLETED, COURSE, agent, statement
+from tests.lrs.factories import COMPLETED, COURSE, Xapi, agent, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,6 @@ def test_lrs_statement_lrs_sets_stored_authority_and_timestamp(xapi, lrs_client)
 
 @pytest.mark.parametrize(("version", "expected"), [("1.0.3", "1.0.0"), ("2.0.0", "2.0.0")])
 def test_lrs_statement_missing_version_is_set_per_spec(client, lrs_client, version, expected):
-    from tests.lrs.conftest import Xapi
 
     data = statement()
     Xapi(client, lrs_client.key, version).post(data)

@@ -10,9 +10,18 @@ import pytest
 from django.test import Client
 
 from tandem.lrs.xapi import statement_validate
-from tests.lrs.conftest import Xapi
-from tests.lrs.factories import LrsClientFactory, agent, statement, voiding
-from tests.lrs.test_attachments import TEXT, attachment, parse_response, part, post_multipart
+from tests.lrs.factories import (
+    TEXT,
+    LrsClientFactory,
+    Xapi,
+    agent,
+    attachment,
+    parse_response,
+    part,
+    post_multipart,
+    statement,
+    voiding,
+)
 
 CONTEXT_AGENTS = [
     {
