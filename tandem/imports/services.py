@@ -21,6 +21,7 @@ from django_tasks import task
 
 from tandem.audit.services import audit_record
 from tandem.core.dates import today
+from tandem.core.events import PEOPLE_IMPORTED, event_publish
 from tandem.core.scope import DomainError
 from tandem.imports.fields import DATE_FORMATS, DEFAULT_PRESET, ISO_DATE, KINDS, PRESETS
 from tandem.imports.models import ColumnMapping, ImportKind, ImportRun
@@ -406,6 +407,8 @@ def _check_and_write(
                 counts = people_apply(
                     plan=checked.plan, actor_id=actor_id, source=source, progress=write_progress
                 )
+                # After commit: the LRS links learning records to the people just written.
+                event_publish(name=PEOPLE_IMPORTED, payload={"import_run_id": run.pk})
             else:
                 counts = metric_observations_upsert(
                     rows=checked.rows, actor_id=actor_id, source=source, audit=False

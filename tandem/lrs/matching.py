@@ -113,11 +113,14 @@ def _link(
 
 
 @transaction.atomic
-def statements_relink(*, home_page: str | None = None, actor_id: int | None = None) -> RelinkResult:
+def statements_relink(
+    *, home_page: str | None = None, actor_id: int | None = None, source: str = ""
+) -> RelinkResult:
     """Link statements and learning records stored without a person, now that a mapping or person exists.
 
     home_page limits it to the account actors of one system. Bulk: one read of the unmatched actors, the
-    matching queries, then one UPDATE per 500 actors per table.
+    matching queries, then one UPDATE per 500 actors per table. Audited when a person asked for it
+    (actor_id) or when run for a `source` (e.g. after a people import) and something was linked.
     """
     unmatched = Statement.objects.filter(person__isnull=True).exclude(actor_ifi="")
     if home_page is not None:
@@ -134,7 +137,8 @@ def statements_relink(*, home_page: str | None = None, actor_id: int | None = No
         statements=_link(Statement, links),
         records=_link(LearningRecord, links),
     )
-    if actor_id is not None:  # a person asked for it (a mapping's own relink is audited with the mapping)
+    # A mapping's own relink is audited with the mapping; an automatic one only when it changed something.
+    if actor_id is not None or (source and (result.statements or result.records)):
         audit_record(
             actor_id=actor_id,
             action="update",
@@ -142,7 +146,8 @@ def statements_relink(*, home_page: str | None = None, actor_id: int | None = No
             entity_id="relink",
             entity_label="Statements linked to people",
             changes={"matched": result.matched, "statements": result.statements, "records": result.records},
-            summary=f"{result.statements} statement(s) and {result.records} learning record(s) linked to people",
+            summary=f"{result.statements} statement(s) and {result.records} learning record(s) linked to people"
+            + (f" after {source}" if source else ""),
         )
     return result
 

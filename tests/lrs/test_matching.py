@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -99,3 +100,55 @@ def test_people_imported_later_are_relinked(lrs_client):
     assert Statement.objects.get().person_id == person.pk
     assert LearningRecord.objects.get().person_id == person.pk
     assert statements_relink().statements == 0  # nothing left to link
+
+
+def _people_csv(*rows: tuple[str, str]) -> bytes:
+    lines = ["employee_id,first_name,last_name,work_email,org_unit_code,hire_date"]
+    lines += [f"{eid},Ann,Lee {eid},{email},CO,2024-01-15" for eid, email in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_people_import_links_learning_records_after_it_commits(
+    lrs_client, django_capture_on_commit_callbacks
+):
+    """The imports -> lrs seam: the import publishes after commit, the LRS's task relinks (no button)."""
+    from tandem.audit.models import AuditEvent
+    from tandem.imports.services import import_run_confirm, import_run_submit
+    from tandem.org.models import Person
+    from tandem.org.services import org_unit_create
+
+    org_unit_create(actor_id=None, code="CO", name="Company", kind="company", valid_from=dt.date(2020, 1, 1))
+    _store(lrs_client, statement(actor=agent("new@example.com")), statement(actor=agent("other@example.com")))
+    assert not Statement.objects.filter(person__isnull=False).exists()
+    run = import_run_submit(
+        actor_id=None, kind="people", filename="people.csv", content=_people_csv(("E1", "New@Example.com"))
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        import_run_confirm(run_id=run.pk, actor_id=None)
+    assert callbacks  # the relink was queued for after the commit, not run inside the import
+    person = Person.objects.get(employee_id="E1")
+    assert Statement.objects.get(actor_ifi="mbox:mailto:new@example.com").person_id == person.pk
+    assert LearningRecord.objects.get(actor_ifi="mbox:mailto:new@example.com").person_id == person.pk
+    assert Statement.objects.get(actor_ifi="mbox:mailto:other@example.com").person_id is None
+    event = AuditEvent.objects.get(entity_type="lrs_statements")
+    assert f"after people import #{run.pk}" in event.summary
+
+
+def test_a_refused_people_import_queues_no_relink(lrs_client, django_capture_on_commit_callbacks):
+    from tandem.imports.services import import_run_submit
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = import_run_submit(
+            actor_id=None, kind="people", filename="p.csv", content=_people_csv(("E1", "x@example.com"))
+        )
+    assert run.status == "invalid"  # no org unit CO: nothing written, nothing published
+    assert not callbacks
+
+
+def test_the_relink_task_is_safe_to_run_twice(lrs_client):
+    from tandem.lrs.tasks import learning_people_relink_task
+
+    _store(lrs_client, statement(actor=agent("new@example.com")))
+    PersonFactory(work_email="new@example.com")
+    assert "1 statement(s), 1 record(s)" in learning_people_relink_task.call(import_run_id=7)
+    assert "0 statement(s), 0 record(s)" in learning_people_relink_task.call(import_run_id=7)
