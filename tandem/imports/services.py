@@ -42,8 +42,9 @@ from tandem.imports.validation import (
     row_error,
 )
 from tandem.metrics.services import metric_observations_upsert
+from tandem.org.assignments import AssignmentConflictError
+from tandem.org.people import people_apply, people_plan
 from tandem.org.records import PeoplePlan, PersonRow
-from tandem.org.services import AssignmentConflictError, people_apply, people_plan
 
 logger = logging.getLogger(__name__)
 

@@ -55,8 +55,9 @@ def page(browser: Any) -> Iterator[Any]:
 def small_company(transactional_db: Any) -> dict[str, str]:
     """A small company with one account per role, built through the real services."""
     from tandem.accounts.services import user_create
+    from tandem.org.people import people_bulk_upsert
     from tandem.org.records import PersonRow
-    from tandem.org.services import org_unit_create, people_bulk_upsert
+    from tandem.org.services import org_unit_create
 
     start = dt.date(2024, 1, 1)
     org_unit_create(actor_id=None, code="ACME", name="Acme", kind="company", valid_from=start)

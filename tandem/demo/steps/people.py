@@ -27,8 +27,8 @@ from tandem.demo.company import (
 from tandem.demo.context import DemoContext, PersonState, RosterEntry, Step, Tick, register_step
 from tandem.demo.names import FIRST_NAMES, GLOBAL_SHARE, LAST_NAMES, email_part
 from tandem.demo.steps.org import founding_date
+from tandem.org.people import people_bulk_upsert
 from tandem.org.records import PersonRow
-from tandem.org.services import people_bulk_upsert
 
 LEADER_ROLES = frozenset({"CEO", "DIR", "HEAD", "TL", "EM", "SUP", "TECHLEAD"})
 EMPLOYMENT_MIX: dict[str, dict[str, float]] = {
