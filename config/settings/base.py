@@ -179,7 +179,15 @@ else:
 # Background work: django-tasks with its database backend (no broker). `tandem serve` runs a worker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Finished chart SVG under a hash of its spec (tandem.core.charts): never stale, so only size bounds it.
+    "charts": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "charts",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
 
 # Imports larger than this many rows run in the background with a progress indicator.
 TANDEM_IMPORT_BACKGROUND_ROWS = int(os.environ.get("TANDEM_IMPORT_BACKGROUND_ROWS", "2000"))

@@ -36,3 +36,5 @@ PASSWORD_HASHERS = [
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_ENABLED = True
+# Every chart the suite draws is validated against the Vega-Lite schema (off in production: it doubles the cost).
+TANDEM_CHART_VALIDATE = True

@@ -1,20 +1,30 @@
 """Server-side charts: Vega-Lite specs built with Altair, rendered to inline SVG by vl-convert.
 
 No JavaScript and no CDN: the browser receives finished SVG. Labels are escaped by the renderer, so the
-SVG is marked safe only here, only from vl-convert's output. Nothing is cached between calls.
+SVG is marked safe only here, only from vl-convert's output.
+
+Building a chart with Altair and rendering it costs 50-400 ms, so each chart function's finished SVG is
+cached under a hash of all its arguments (the data included): the same figures always give the same key and
+changed figures a new one, so a cached chart is never stale and nothing has to be invalidated on write.
+Altair's schema validation of each spec costs as much again; it runs when TANDEM_CHART_VALIDATE is on (the
+test settings), so every chart the suite draws is still checked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec
 
 import altair as alt
 import vl_convert
+from django.conf import settings
+from django.core.cache import caches
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -24,6 +34,30 @@ RULE_COLOURS = {"target": "#15803d", "baseline": "#64748b"}
 
 # Per-process counter for unique element ids when several charts share a page (not user data).
 _ids = itertools.count(1)
+_PREFIXED = re.compile(r'(id="|url\(#)c\d+-')
+P = ParamSpec("P")
+
+
+def _drawn_once(function: Callable[P, SafeString]) -> Callable[P, SafeString]:
+    """The chart from the cache when the same arguments drew it before, with fresh element ids."""
+
+    @functools.wraps(function)
+    def cached(*args: P.args, **kwargs: P.kwargs) -> SafeString:
+        # Arguments are frozen dataclasses, tuples, numbers and strings: their repr is the data itself.
+        key = (
+            f"chart:{function.__name__}:"
+            + hashlib.sha256(repr((args, sorted(kwargs.items()))).encode()).hexdigest()
+        )
+        cache = caches["charts"]
+        svg: str | None = cache.get(key)
+        if svg is None:
+            drawn = function(*args, **kwargs)
+            cache.set(key, str(drawn), timeout=None)
+            return drawn
+        prefix = f"c{next(_ids)}-"
+        return mark_safe(_PREFIXED.sub(lambda m: m.group(1) + prefix, svg))  # noqa: S308 - our own SVG
+
+    return cached
 
 
 @dataclass(frozen=True)
@@ -64,6 +98,13 @@ def _config(*, chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.configure(font=FONT, background="transparent").configure_view(stroke=None)
 
 
+def _spec(*, chart: alt.TopLevelMixin) -> dict[str, Any]:
+    spec: dict[str, Any] = _config(chart=chart).to_dict(
+        validate=bool(getattr(settings, "TANDEM_CHART_VALIDATE", False))
+    )
+    return spec
+
+
 def _render(*, spec: dict[str, Any], description: str) -> SafeString:
     spec["description"] = description
     svg = vl_convert.vegalite_to_svg(spec)
@@ -102,6 +143,7 @@ def _x_date(*, title: str, days: Sequence[dt.date]) -> alt.X:
     )
 
 
+@_drawn_once
 def line_chart_svg(
     *,
     series: Sequence[Series],
@@ -164,9 +206,10 @@ def line_chart_svg(
             .encode(y="value:Q", x=alt.value(width), text="label:N", color=rule_colour)
         )
     chart = alt.layer(*layers).resolve_scale(color="independent").properties(width=width, height=height)
-    return _render(spec=_config(chart=chart).to_dict(), description=description)
+    return _render(spec=_spec(chart=chart), description=description)
 
 
+@_drawn_once
 def sparkline_svg(
     *,
     points: Sequence[tuple[dt.date, float | None]],
@@ -187,11 +230,12 @@ def sparkline_svg(
         )
         .properties(width=width, height=height)
     )
-    spec = _config(chart=chart).to_dict()
+    spec = _spec(chart=chart)
     spec["padding"] = 2
     return _render(spec=spec, description=description)
 
 
+@_drawn_once
 def bar_chart_svg(
     *,
     bars: Sequence[Bar],
@@ -231,7 +275,7 @@ def bar_chart_svg(
     chart = (
         alt.Chart(alt.Data(values=rows)).mark_bar().encode(**encoding).properties(width=width, height=height)
     )
-    return _render(spec=_config(chart=chart).to_dict(), description=description)
+    return _render(spec=_spec(chart=chart), description=description)
 
 
 @dataclass(frozen=True)
@@ -259,6 +303,7 @@ class Marker:
     axis: str = "y"
 
 
+@_drawn_once
 def xy_chart_svg(
     *,
     series: Sequence[XYSeries],

@@ -1,4 +1,7 @@
 import datetime as dt
+import re
+
+from django.core.cache import caches
 
 from tandem.core.charts import Bar, Rule, Series, bar_chart_svg, line_chart_svg, sparkline_svg
 
@@ -66,3 +69,19 @@ def test_rule_labels_use_the_metric_decimals():
         rules=[Rule("Baseline", 76.0123, kind="baseline", decimals=1)],
     )
     assert "Baseline: 76.0<" in svg and "Baseline: 76.01" not in svg
+
+
+def test_a_chart_is_drawn_once_per_spec_and_changed_figures_draw_a_new_one():
+    cache = caches["charts"]
+    cache.clear()
+    points = [(dt.date(2025, m, 1), float(m)) for m in range(1, 7)]
+    first = line_chart_svg(series=[Series("Tickets", points)])
+    assert len(cache._cache) == 1  # the finished SVG, under the hash of its spec
+    again = line_chart_svg(series=[Series("Tickets", points)])
+    assert len(cache._cache) == 1
+    # The same drawing (element ids get a new prefix per chart, so two copies can share a page).
+    strip = re.compile(r"c\d+-")
+    assert strip.sub("", first) == strip.sub("", again)
+    changed = line_chart_svg(series=[Series("Tickets", [*points[:-1], (points[-1][0], 60.0)])])
+    assert len(cache._cache) == 2
+    assert strip.sub("", changed) != strip.sub("", first)
