@@ -259,7 +259,7 @@ def main() -> None:
 
     from tandem.impact.estimates import program_impact_estimate
     from tandem.impact.models import Program
-    from tandem.impact.selectors import program_panel_matrix
+    from tandem.impact.panel import program_panel_matrix
     from tandem.impact.stats import aggregate, att_gt, pretrend_test
 
     settings.TANDEM_MIN_GROUP_SIZE = 5

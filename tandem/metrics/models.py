@@ -67,7 +67,7 @@ class MetricObservation(models.Model):
         indexes = [
             models.Index(fields=["metric", "period_start"]),
             models.Index(fields=["org_unit", "metric", "period_start"]),
-            # Value last: the program panel (tandem.impact.selectors) reads 2.6 M rows from this index
+            # Value last: the program panel (tandem.impact.panel) reads 2.6 M rows from this index
             # alone, without visiting the table.
             models.Index(
                 fields=["person", "metric", "period_start", "value"], name="observation_person_panel"
@@ -81,7 +81,7 @@ class MetricObservation(models.Model):
 class MetricSeries(models.Model):
     """One person's monthly values of a person-grain monthly metric, as one blob: derived from
     MetricObservation (only values dated on the 1st of a month) and rewritten by the metrics services in
-    the same transaction as the observations. The program panel (tandem.impact.selectors) reads 110,000 of
+    the same transaction as the observations. The program panel (tandem.impact.panel) reads 110,000 of
     these instead of 2.6 M observation index entries."""
 
     metric = models.ForeignKey(MetricDefinition, on_delete=models.CASCADE, related_name="+")

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from tandem.core.scope import AccessDenied, DomainError
-from tandem.impact.selectors import program_panel, program_panel_matrix
+from tandem.impact.panel import program_panel, program_panel_matrix
 from tandem.impact.services import comparison_group_explicit, participants_add_list
 from tandem.impact.stats import aggregate, att_gt, did_2x2
 from tandem.metrics.models import MetricObservation
@@ -189,14 +189,14 @@ def test_the_matrix_of_a_program_without_values_is_empty(setup):
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
 def test_sqlite_concatenates_in_month_order(setup):
     """Before SQLite 3.44 group_concat follows the scan: the person index keeps each person's months in order."""
-    from tandem.impact import selectors
+    from tandem.impact import panel
 
-    if selectors._SQLITE_ORDERED:
+    if panel._SQLITE_ORDERED:
         pytest.skip("group_concat orders by period_start itself")
     program, _, _, _ = setup
     with connection.cursor() as cursor:
         cursor.execute(
-            "EXPLAIN QUERY PLAN " + selectors._PANEL_SQLITE,
+            "EXPLAIN QUERY PLAN " + panel._PANEL_SQLITE,
             [1, "2025-01-01", "2026-01-01", program.pk, program.pk],
         )
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
