@@ -193,6 +193,8 @@ CACHES = {
 TANDEM_IMPORT_BACKGROUND_ROWS = int(os.environ.get("TANDEM_IMPORT_BACKGROUND_ROWS", "2000"))
 # No group figure is shown for fewer than this many people.
 TANDEM_MIN_GROUP_SIZE = int(os.environ.get("TANDEM_MIN_GROUP_SIZE", "5"))
+# ISO 4217 code of every amount Tandem shows (costs, ROI, business cases) in pages and exports.
+TANDEM_CURRENCY = os.environ.get("TANDEM_CURRENCY", "EUR").strip().upper() or "EUR"
 # Where people reach Tandem: links in emails (survey invitations) and the IRIs of Tandem's own xAPI
 # activities are built from it.
 TANDEM_BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -125,12 +125,17 @@ class ImpactEstimate:
     cohorts: tuple[CohortEffect, ...]
     n_treated: int  # people in the estimate (observed every month)
     n_comparison: int  # smallest comparison group any post-program comparison used
-    n_dropped: int  # people left out because a month was missing
+    n_dropped: int  # people left out because a month was missing (participants + comparison people)
     months: tuple[dt.date, ...]
     warnings: tuple[EstimateWarning, ...]
     roi: RoiView | None
     error: str | None = None
     not_measurable_reason: NotMeasurableReason | None = None  # set when status == "not_measurable"
+    # n_dropped split by side, so that "400 participants" plus those left out adds up to the participants
+    # with values (enrolled people with no value at all in the window are neither).
+    n_dropped_participants: int = 0
+    n_dropped_comparison: int = 0
+    n_participants_observed: int = 0  # participants with at least one value in the window
 
     @property
     def has_figure(self) -> bool:
@@ -361,14 +366,13 @@ def program_impact_estimate(
             months=panel.months,
         )
     dropped = panel.n_dropped
+    sides = {
+        "n_dropped_participants": panel.observed_treated - panel.treated_people,
+        "n_dropped_comparison": panel.observed_comparison - panel.comparison_people,
+        "n_participants_observed": panel.observed_treated,
+    }
     if dropped:
-        warnings.append(
-            EstimateWarning(
-                "dropped",
-                f"{dropped} people were left out because they have no value for some month "
-                "(joined, left or were away during the period).",
-            )
-        )
+        warnings.append(EstimateWarning("dropped", dropped_message(**sides)))
     trends = _trends(panel, minimum)
     try:
         data = panel.staggered_data()
@@ -398,6 +402,7 @@ def program_impact_estimate(
                 n_treated=n_treated,
                 n_comparison=n_control,
                 n_dropped=dropped,
+                **sides,
                 months=panel.months,
                 trends=trends,
                 warnings=tuple(warnings),
@@ -418,6 +423,7 @@ def program_impact_estimate(
             n_treated=panel.treated_people,
             n_comparison=panel.comparison_people,
             n_dropped=dropped,
+            **sides,
             months=panel.months,
             trends=trends,
             warnings=tuple(warnings),
@@ -490,9 +496,27 @@ def program_impact_estimate(
         n_treated=n_treated,
         n_comparison=n_control,
         n_dropped=dropped,
+        **sides,
         months=panel.months,
         warnings=tuple(warnings),
         roi=roi_view,
+    )
+
+
+def dropped_message(
+    *, n_dropped_participants: int, n_dropped_comparison: int, n_participants_observed: int
+) -> str:
+    """Who was left out of the estimate for a missing month, participants and comparison people apart."""
+    parts = []
+    if n_dropped_participants:
+        parts.append(f"{n_dropped_participants} of the {n_participants_observed} participants with values")
+    if n_dropped_comparison:
+        parts.append(
+            f"{n_dropped_comparison} comparison {'person' if n_dropped_comparison == 1 else 'people'}"
+        )
+    return (
+        f"Left out of the estimate: {' and '.join(parts)}, because they have no value for some month "
+        "(joined, left or were away during the period)."
     )
 
 

@@ -81,6 +81,7 @@ class CaseStudyFacts:
     decimals: int
     verdict: str | None  # scale | iterate | stop, from the frozen pilot plan
     minimum_group: int
+    caveats: tuple[str, ...] = ()  # what the headline and the verdict must be read with (impact.assembly)
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,7 @@ def _what_happened(facts: CaseStudyFacts, respondents: int) -> str:
 def _impact(facts: CaseStudyFacts) -> str:
     if facts.estimate_sentence is None:
         return f"No estimate of the effect on the business yet: {facts.estimate_problem}"
-    lines = [facts.estimate_sentence]
+    lines = [facts.estimate_sentence, *facts.caveats]
     if facts.has_figure and facts.roi_percent is not None:
         lines.append(
             f"Valued with the cautious end of the interval, the first-year return on investment is "

@@ -24,6 +24,8 @@ class TierFigure:
     suppressed: bool  # True when n is under the minimum group size: value is then None
     formula: str  # the formula in one line, shown next to the figure
     note: str = ""  # e.g. why it is not measurable yet
+    ci_low: float | None = None  # the figure's own 95% interval, where it has one (raw differences)
+    ci_high: float | None = None
 
 
 @dataclass(frozen=True)

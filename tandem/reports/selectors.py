@@ -14,22 +14,17 @@ from typing import Any
 
 from tandem.core.dates import today
 from tandem.core.scope import AccessDenied, DomainError, PersonScope
-from tandem.impact.estimates import (
-    COMPARISONS,
-    METHODS,
-    ImpactEstimate,
-    primary_metric_code,
-    program_impact_estimate,
-    program_require_visible,
-)
+from tandem.impact.assembly import ProgramImpact, program_impact_get
+from tandem.impact.estimates import ImpactEstimate, program_require_visible
 from tandem.impact.records import PilotPlanView, ProgramDetail, ProgramMetricView
-from tandem.impact.selectors import pilot_plan_get, program_get
+from tandem.impact.selectors import program_get
 from tandem.metrics.models import MetricDefinition
 from tandem.metrics.selectors import min_group_size
 from tandem.org.models import OrgUnit
 from tandem.reports.business_case import BusinessCaseResult, ComparableEffect, Scenario
 from tandem.reports.case_study import Quote
 from tandem.reports.models import BusinessCase, CaseStudy
+from tandem.reports.present import ImpactText, impact_text
 from tandem.reports.records import ProgramTiers
 from tandem.reports.tiers import program_tiers
 from tandem.surveys.records import SurveyAnswerRow
@@ -40,17 +35,43 @@ from tandem.surveys.selectors import survey_answers_for_program
 class ProgramReport:
     """Everything an export of a program's impact shows, for one metric, method and comparison."""
 
-    program: ProgramDetail
-    metric: ProgramMetricView | None
-    estimate: ImpactEstimate | None
-    problem: str  # why there is no estimate
-    method: str
-    comparison: str
+    impact: ProgramImpact
+    text: ImpactText  # every figure of the impact as the page shows it
     tiers: ProgramTiers | None
-    plan: PilotPlanView | None
-    verdict: str | None
     minimum_group: int
     generated_on: dt.date
+
+    @property
+    def program(self) -> ProgramDetail:
+        return self.impact.detail
+
+    @property
+    def metric(self) -> ProgramMetricView | None:
+        return self.impact.metric
+
+    @property
+    def estimate(self) -> ImpactEstimate | None:
+        return self.impact.estimate
+
+    @property
+    def problem(self) -> str:
+        return self.impact.problem
+
+    @property
+    def method(self) -> str:
+        return self.impact.method
+
+    @property
+    def comparison(self) -> str:
+        return self.impact.comparison
+
+    @property
+    def plan(self) -> PilotPlanView | None:
+        return self.impact.plan
+
+    @property
+    def verdict(self) -> str | None:
+        return self.impact.verdict
 
 
 @dataclass(frozen=True)
@@ -114,10 +135,10 @@ def program_tiers_or_none(
     program_id: int,
     scope: PersonScope,
     detail: ProgramDetail | None = None,
-    estimate: ImpactEstimate | None = None,
+    impact: ProgramImpact | None = None,
 ) -> ProgramTiers | None:
     try:
-        return program_tiers(program_id=program_id, scope=scope, detail=detail, estimate=estimate)
+        return program_tiers(program_id=program_id, scope=scope, detail=detail, impact=impact)
     except DomainError:
         return None
 
@@ -152,48 +173,14 @@ def program_report_get(
     comparison: str = "never",
 ) -> ProgramReport:
     """The impact report of a visible program. Unknown metric/method/comparison fall back to defaults."""
-    detail = program_visible_get(scope=scope, code=code)
-    codes = [m.metric_code for m in detail.metrics]
-    metric_code = metric_code if metric_code in codes else (primary_metric_code(detail=detail) or "")
-    method = method if method in METHODS else "staggered"
-    comparison = comparison if comparison in COMPARISONS else "never"
-    estimate: ImpactEstimate | None = None
-    problem = ""
-    if not metric_code:
-        problem = "No primary metric is set for this program yet."
-    else:
-        try:
-            estimate = program_impact_estimate(
-                program_id=detail.summary.id,
-                metric_code=metric_code,
-                method=method,  # type: ignore[arg-type]
-                comparison=comparison,  # type: ignore[arg-type]
-                detail=detail,
-            )
-        except DomainError as error:
-            problem = str(error)
-    plan = pilot_plan_get(program_id=detail.summary.id)
-    verdict = None
-    if (
-        plan is not None
-        and estimate is not None
-        and estimate.overall is not None
-        and plan.metric_code == metric_code
-    ):
-        overall = estimate.overall
-        verdict = plan.decide(effect=overall.estimate, ci_low=overall.ci_low, ci_high=overall.ci_high)
+    detail = program_get(code=code)  # program_impact_get checks that the viewer may see it
+    impact = program_impact_get(
+        scope=scope, detail=detail, metric_code=metric_code, method=method, comparison=comparison
+    )
     return ProgramReport(
-        program=detail,
-        metric=next((m for m in detail.metrics if m.metric_code == metric_code), None),
-        estimate=estimate,
-        problem=problem,
-        method=method,
-        comparison=comparison,
-        tiers=program_tiers_or_none(
-            program_id=detail.summary.id, scope=scope, detail=detail, estimate=estimate
-        ),
-        plan=plan,
-        verdict=verdict,
+        impact=impact,
+        text=impact_text(impact),
+        tiers=program_tiers_or_none(program_id=detail.summary.id, scope=scope, detail=detail, impact=impact),
         minimum_group=min_group_size(),
         generated_on=today(),
     )

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from tandem.audit.services import audit_record, diff_fields
 from tandem.core.scope import AccessDenied, DomainError, PersonScope
-from tandem.impact.estimates import ImpactEstimate, primary_metric_code, program_impact_estimate
+from tandem.impact.assembly import program_impact_get
+from tandem.impact.estimates import ImpactEstimate, program_impact_estimate
 from tandem.impact.models import Program
-from tandem.impact.selectors import pilot_plan_get, program_get
+from tandem.impact.selectors import program_get
 from tandem.metrics.models import MetricDefinition
 from tandem.metrics.selectors import min_group_size
 from tandem.reports.business_case import ComparableEffect, business_case_compute
@@ -50,33 +51,12 @@ MAX_BENEFIT_MONTHS = 120
 # --- case studies ---------------------------------------------------------------------------------
 
 
-def _estimate(*, program_id: int, metric_code: str | None, detail: Any) -> tuple[ImpactEstimate | None, str]:
-    if metric_code is None:
-        return None, "no primary metric is set for this program."
-    try:
-        return program_impact_estimate(program_id=program_id, metric_code=metric_code, detail=detail), ""
-    except DomainError as error:
-        return None, str(error)
-
-
 def _facts(*, program_id: int) -> CaseStudyFacts:
-    detail = program_get(program_id=program_id)
-    estimate, problem = _estimate(
-        program_id=program_id, metric_code=primary_metric_code(detail=detail), detail=detail
-    )
-    plan = pilot_plan_get(program_id=program_id)
-    verdict = None
-    overall = estimate.overall if estimate is not None else None
-    if (
-        plan is not None
-        and estimate is not None
-        and overall is not None
-        and plan.metric_code == estimate.metric_code
-    ):
-        verdict = plan.decide(effect=overall.estimate, ci_low=overall.ci_low, ci_high=overall.ci_high)
     # The case study is read by stakeholders: only whole-program figures (small groups already suppressed).
+    impact = program_impact_get(scope=PersonScope.all(), program_id=program_id)
+    detail, estimate = impact.detail, impact.estimate
     tiers = program_tiers_or_none(
-        program_id=program_id, scope=PersonScope.all(), detail=detail, estimate=estimate
+        program_id=program_id, scope=PersonScope.all(), detail=detail, impact=impact
     )
     completion = next(
         (
@@ -99,16 +79,17 @@ def _facts(*, program_id: int) -> CaseStudyFacts:
             for c in detail.cohorts
         ),
         completion_rate=completion,
-        metric_name=estimate.metric_name if estimate is not None else None,
-        estimate_sentence=estimate.sentence if estimate is not None else None,
-        estimate_problem=problem,
-        has_figure=estimate is not None and estimate.overall is not None,
+        metric_name=estimate.metric_name or None if estimate is not None else None,
+        estimate_sentence=impact.sentence,
+        estimate_problem=impact.problem,
+        has_figure=impact.has_figure,
         roi_percent=roi.roi_percent if roi is not None else None,
         break_even_effect=roi.break_even_effect if roi is not None else None,
         unit=estimate.unit if estimate is not None else "",
         decimals=estimate.decimals if estimate is not None else 1,
-        verdict=verdict,
+        verdict=impact.verdict,
         minimum_group=min_group_size(),
+        caveats=tuple(c.message for c in impact.caveats),
     )
 
 
@@ -242,7 +223,13 @@ def comparable_effects(*, program_ids: Sequence[int], metric_code: str) -> list[
     for program_id in program_ids:
         detail = program_get(program_id=program_id)
         code, name = detail.summary.code, detail.summary.name
-        estimate, problem = _estimate(program_id=program_id, metric_code=metric_code, detail=detail)
+        estimate: ImpactEstimate | None = None
+        problem = ""
+        try:
+            # Any person-grain metric, not only the program's own: the business case asks about its target.
+            estimate = program_impact_estimate(program_id=program_id, metric_code=metric_code, detail=detail)
+        except DomainError as error:
+            problem = str(error)
         if estimate is None or estimate.overall is None:
             note = problem or (estimate.sentence if estimate is not None else "")
             people = estimate.n_treated if estimate is not None else 0

@@ -18,7 +18,6 @@ from tests.impact.factories import MONTHS, ProgramFactory, build
 pytestmark = pytest.mark.django_db
 
 
-
 def test_recovers_a_known_effect(settings, django_assert_max_num_queries):
     settings.TANDEM_MIN_GROUP_SIZE = 5
     program = build(effect=3.0)

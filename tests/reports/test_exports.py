@@ -149,7 +149,7 @@ def test_typed_text_never_becomes_a_spreadsheet_formula(report):
         report.program,
         costs=(dataclasses.replace(report.program.costs[0], description='=HYPERLINK("http://x","y")'),),
     )
-    hostile = dataclasses.replace(report, program=program)
+    hostile = dataclasses.replace(report, impact=dataclasses.replace(report.impact, detail=program))
     rows = list(csv.reader(io.StringIO(report_csv(report=hostile))))
     cost = next(r for r in rows if r[:2] == ["cost", "vendor_fee"])
     assert cost[2] == '\'=HYPERLINK("http://x","y")'

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tandem.core.scope import DomainError, PersonScope
+from tandem.impact.assembly import program_impact_get
 from tandem.impact.estimates import CohortEffect, ImpactEstimate
 from tandem.impact.services import (
     cohort_create,
@@ -31,7 +32,6 @@ from tandem.reports.tiers import (
     ParticipantFacts,
     TierInputs,
     applied_rate,
-    figure_display,
     figure_make,
     funnel,
     knowledge_gain,
@@ -222,15 +222,6 @@ def test_protect_groups_hides_the_next_smallest_so_no_hidden_figure_follows_from
     # Two small groups together reach the minimum: nothing else needs hiding.
     groups = [group("a", 3, 3.0), group("b", 2, 2.0), group("c", 25, 25.0)]
     assert not protect_groups(overall=overall, groups=groups, minimum=5)[2].figures[0].suppressed
-
-
-def test_figure_display():
-    assert figure_display(figure_make(key="completion_rate", value=66.6, n=9, minimum=5)) == "67%"
-    assert figure_display(figure_make(key="enrolled", value=1234, n=1234, minimum=5)) == "1,234"
-    assert figure_display(figure_make(key="nps", value=40, n=9, minimum=5)) == "+40"
-    assert figure_display(figure_make(key="retention_difference", value=-1.25, n=9, minimum=5)) == "-1.2 pp"
-    assert figure_display(figure_make(key="cost_per_learner", value=300, n=9, minimum=5)) == "300.00"
-    assert figure_display(figure_make(key="enrolled", value=3, n=3, minimum=5)) == "—"
 
 
 # --- tiers from plain inputs --------------------------------------------------------------------------
@@ -602,7 +593,8 @@ def test_program_tiers_reads_learning_surveys_costs_and_leavers(company):
     assert f["cost_per_learning_hour"].value == pytest.approx(200.0)
     # Participants 14 of 16 stayed (87.5%), comparison 8 of 9 (88.9%).
     assert f["retention_difference"].value == pytest.approx(87.5 - 800 / 9)
-    assert f["kpi_effect"].note == "No primary metric is set for this program yet."
+    # The same words as the program's headline, not a message of the tiers' own.
+    assert f["kpi_effect"].note.startswith("Business impact is not measurable yet: no business metric (KPI)")
     assert tiers.minimum_group == 5
 
 
@@ -619,9 +611,10 @@ def test_program_tiers_for_a_department_head_and_by_group(company, django_assert
     grouped = program_tiers(program_id=program.pk, scope=head, group_by="org_unit")
     assert [g.label for g in grouped.groups] == ["Sales"]  # nothing from Support
     detail = program_get(program_id=program.pk)
+    impact = program_impact_get(scope=PersonScope.all(), detail=detail)
     with django_assert_max_num_queries(6):
         tiers = program_tiers(
-            program_id=program.pk, scope=PersonScope.all(), group_by="org_unit", detail=detail, estimate=None
+            program_id=program.pk, scope=PersonScope.all(), group_by="org_unit", detail=detail, impact=impact
         )
     assert [g.label for g in tiers.groups] == ["Sales", "Support"]
     for key in ("enrolled", "completed"):

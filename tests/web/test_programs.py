@@ -89,7 +89,7 @@ def test_program_without_a_metric_or_data_says_so(make_user, login):
 
     ProgramFactory(code="empty")
     page = _page(login(make_user(roles=["ld_admin"])), code="empty")
-    assert "No primary metric" in page
+    assert "no business metric (KPI) is linked to this program" in page
 
 
 def test_learner_and_manager_are_refused(program, make_user, login):
@@ -235,8 +235,8 @@ def test_impact_page_shows_the_three_tiers_funnel_survey_results_and_costs(progr
     assert _row(page, "enrolled") == ["36"] and _row(page, "started") == ["36"]
     assert _row(page, "completed") == ["24"] and _row(page, "completion_rate") == ["67%"]
     assert _row(page, "satisfaction") == ["4.5"] and _row(page, "nps") == ["+60"]
-    assert _row(page, "cost_per_learner") == ["138.89"]  # 5,000 / 36
-    assert _row(page, "cost_per_learning_hour") == ["277.78"]  # 5,000 / 18 hours
+    assert _row(page, "cost_per_learner") == ["€138.89"]  # 5,000 / 36
+    assert _row(page, "cost_per_learning_hour") == ["€277.78"]  # 5,000 / 18 hours
     # The formula is one click away, and what is not measurable says why.
     assert "<summary>How</summary><p>completed ÷ enrolled × 100." in page
     assert "Skills arrive in a later release." in page

@@ -23,23 +23,23 @@ from tandem.core.charts import (
     bar_chart_svg,
     xy_chart_svg,
 )
-from tandem.core.scope import DomainError
+from tandem.impact.assembly import ProgramImpact, program_impact_get
 from tandem.impact.estimates import (
     COMPARISONS,
     METHODS,
     ImpactEstimate,
     primary_metric_code,
-    program_impact_estimate,
     program_require_visible,
     programs_visible_ids,
 )
 from tandem.impact.models import Program
 from tandem.impact.records import PilotPlanView, ProgramDetail
-from tandem.impact.selectors import pilot_plan_get, program_balance, program_get, program_list
+from tandem.impact.selectors import program_get, program_list
 from tandem.metrics.selectors import min_group_size
 from tandem.reports.charts import event_chart_svg, trend_chart_svg
+from tandem.reports.present import impact_text, money, tier_interval, tier_value
 from tandem.reports.records import TIER_BUSINESS, TIER_LEARNER, TIER_OPERATIONAL, ProgramTiers, TierFigure
-from tandem.reports.tiers import GROUP_BYS, figure_display, program_tiers
+from tandem.reports.tiers import GROUP_BYS, program_tiers
 from tandem.web.viewer import viewer_of
 
 TIERS = (
@@ -101,38 +101,34 @@ def _visible_program(request: HttpRequest, code: str) -> ProgramDetail:
     return detail
 
 
-def _estimate(
-    *, detail: ProgramDetail, metric_code: str | None, method: str = "staggered", comparison: str = "never"
-) -> tuple[ImpactEstimate | None, str]:
-    if metric_code is None:
-        return None, "No primary metric is set for this program yet."
-    try:
-        return (
-            program_impact_estimate(
-                program_id=detail.summary.id,
-                metric_code=metric_code,
-                method=method,  # type: ignore[arg-type]
-                comparison=comparison,  # type: ignore[arg-type]
-                detail=detail,
-            ),
-            "",
-        )
-    except DomainError as error:
-        return None, str(error)
+def _impact(
+    request: HttpRequest, detail: ProgramDetail, choices: tuple[str, str, str] = ("", "", "")
+) -> ProgramImpact:
+    """The program's impact as every page and export shows it (tandem.impact.assembly)."""
+    metric_code, method, comparison = choices
+    return program_impact_get(
+        scope=viewer_of(request).scope,
+        detail=detail,
+        metric_code=metric_code,
+        method=method or "staggered",
+        comparison=comparison or "never",
+    )
 
 
 def program_headline(request: HttpRequest, code: str) -> HttpResponse:
     """The primary metric's headline sentence, loaded into the list one program at a time."""
     detail = _visible_program(request, code)
-    estimate, problem = _estimate(detail=detail, metric_code=primary_metric_code(detail=detail))
+    impact = _impact(request, detail)
     return render(
         request,
         "web/programs/_headline.html",
         {
             "program": detail.summary,
-            "metric": detail.primary_metric,
-            "estimate": estimate,
-            "problem": problem,
+            "metric": impact.metric,
+            "estimate": impact.estimate,
+            "problem": impact.problem,
+            "impact": impact,
+            "shown": impact_text(impact),
         },
     )
 
@@ -162,7 +158,7 @@ def _sensitivity_chart(estimate: ImpactEstimate) -> SafeString:
     values = sorted({cell.value_per_unit for cell in estimate.roi.sensitivity})
     series = [
         XYSeries(
-            f"{value:,.2f} per {estimate.unit.rstrip('s') or 'unit'}",
+            f"{money(value)} per {estimate.unit.rstrip('s') or 'unit'}",
             [XYPoint(c.effect, c.roi_percent) for c in estimate.roi.sensitivity if c.value_per_unit == value],
         )
         for value in values
@@ -196,7 +192,7 @@ def _choices(request: HttpRequest, detail: ProgramDetail) -> tuple[str, str, str
 
 
 def _cell(figure: TierFigure) -> dict[str, object]:
-    return {"text": figure_display(figure), "figure": figure}
+    return {"text": tier_value(figure), "interval": tier_interval(figure), "figure": figure}
 
 
 def _tier_tables(tiers: ProgramTiers) -> list[dict[str, object]]:
@@ -221,7 +217,7 @@ def _tiers_context(
     *,
     request: HttpRequest,
     detail: ProgramDetail,
-    estimate: ImpactEstimate | None,
+    impact: ProgramImpact,
     choices: tuple[str, str, str],
 ) -> tuple[ProgramTiers, dict[str, object]]:
     """The viewer's tiers (grouped as asked) and what _tiers.html needs to show them."""
@@ -229,7 +225,7 @@ def _tiers_context(
     group_by = request.GET.get("group_by", "")
     group_by = group_by if group_by in GROUP_BYS else ""
     tiers = program_tiers(
-        program_id=detail.summary.id, scope=viewer.scope, group_by=group_by, detail=detail, estimate=estimate
+        program_id=detail.summary.id, scope=viewer.scope, group_by=group_by, detail=detail, impact=impact
     )
     metric_code, method, comparison = choices
     links = []
@@ -290,60 +286,47 @@ def program_tiers_fragment(request: HttpRequest, code: str) -> HttpResponse:
     """The tier tables only, for the drill-down links (htmx swaps them in place)."""
     detail = _visible_program(request, code)
     choices = _choices(request, detail)
-    estimate, _problem = _estimate(
-        detail=detail, metric_code=choices[0] or None, method=choices[1], comparison=choices[2]
-    )
-    _tiers, context = _tiers_context(request=request, detail=detail, estimate=estimate, choices=choices)
+    impact = _impact(request, detail, choices)
+    _tiers, context = _tiers_context(request=request, detail=detail, impact=impact, choices=choices)
     return render(request, "web/programs/_tiers.html", {"program": detail, **context})
 
 
 def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     detail = _visible_program(request, code)
     choices = _choices(request, detail)
-    metric_code, method, comparison = choices
-    estimate, problem = _estimate(
-        detail=detail, metric_code=metric_code or None, method=method, comparison=comparison
-    )
-    plan = pilot_plan_get(program_id=detail.summary.id)
-    pilot_people = detail.cohorts[0].participants if detail.cohorts else None
-    verdict = None
-    if (
-        plan is not None
-        and estimate is not None
-        and estimate.overall is not None
-        and plan.metric_code == metric_code
-    ):
-        verdict = plan.decide(
-            effect=estimate.overall.estimate, ci_low=estimate.overall.ci_low, ci_high=estimate.overall.ci_high
-        )
-    figure = estimate is not None and estimate.overall is not None
+    impact = _impact(request, detail, choices)
+    estimate, plan = impact.estimate, impact.plan
+    figure = impact.has_figure
+    pilot_people = impact.pilot.actual if impact.pilot is not None else None
     by_start = {c.start: c for c in estimate.cohorts} if estimate is not None else {}
     cohort_rows = [
         {"cohort": c, "estimate": by_start.get(c.start_date.replace(day=1))} for c in detail.cohorts
     ]
-    tiers, tiers_context = _tiers_context(request=request, detail=detail, estimate=estimate, choices=choices)
+    tiers, tiers_context = _tiers_context(request=request, detail=detail, impact=impact, choices=choices)
     context = {
         "program": detail,
-        "metric": next((m for m in detail.metrics if m.metric_code == metric_code), None),
+        "impact": impact,
+        "shown": impact_text(impact),
+        "metric": impact.metric,
         "estimate": estimate,
-        "problem": problem,
-        "method": method,
-        "comparison": comparison,
+        "problem": impact.problem,
+        "method": impact.method,
+        "comparison": impact.comparison,
         "event_chart": event_chart_svg(estimate=estimate, height=280) if figure and estimate else None,
         "trend_chart": trend_chart_svg(estimate=estimate, height=280)
         if estimate is not None and estimate.trends
         else None,
         "sensitivity_chart": _sensitivity_chart(estimate) if estimate is not None and estimate.roi else None,
         "cohort_rows": cohort_rows,
-        "balance": program_balance(program_id=detail.summary.id),
+        "balance": impact.balance,
         "plan": plan,
         "pilot_people": pilot_people,
         "power_chart": _power_chart(plan, pilot_people) if plan is not None and plan.power_curve else None,
-        "verdict": verdict,
+        "verdict": impact.verdict,
         "min_group": min_group_size(),
         "funnel_chart": _funnel_chart(tiers),
         "survey_chart": _survey_chart(tiers),
-        "overall": {f.key: {"figure": f, "text": figure_display(f)} for f in tiers.overall},
+        "overall": {f.key: _cell(f) for f in tiers.overall},
         **tiers_context,
     }
     return render(request, "web/programs/detail.html", context)

@@ -1,42 +1,33 @@
-"""Three tiers of program figures (operational, learner goal, business) for the impact page and exports.
+"""The three tiers' formulas: pure functions over the plain inputs of tandem.reports.tiers.specs (no database),
+so each is tested on its own, and tiers_compute, which puts them together for the whole program and per group.
 
-Inputs come from other apps' selectors: participants and costs (impact), learning records on the program's
-xAPI activities (LRS), survey answers and invitations (surveys), the difference-in-differences estimate
-(impact.estimates). The formulas are pure functions over plain rows below, so they are tested on their own;
-every key and its formula is written up in docs/impact-metrics.md.
-
-Privacy: only people in the viewer's scope are counted (a department head sees their department), no figure
-is given for fewer than min_group_size() people, and in a drill-down a group's figure is also held back when
-it would let a smaller group's hidden figure be worked out by subtracting from the total.
+Privacy: only people in the viewer's scope are counted, no figure is given for fewer than the minimum group
+size, and in a drill-down a group's figure is also held back when it would let a smaller group's hidden
+figure be worked out by subtracting from the total.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from django.db.models import BooleanField, Case, OuterRef, Q, Subquery, Value, When
-
-from tandem.core.dates import today
 from tandem.core.scope import DomainError, PersonScope
-from tandem.impact.estimates import ImpactEstimate, primary_metric_code, program_impact_estimate
-from tandem.impact.models import ComparisonMember, Participant
-from tandem.impact.records import ProgramDetail
-from tandem.impact.selectors import program_get
-from tandem.lrs.learning import LearningRecordRow, learning_records_for
-from tandem.metrics.selectors import min_group_size
-from tandem.org.models import Assignment, OrgUnit
-from tandem.org.selectors import person_scope_filter
-from tandem.reports.records import (
-    TIER_BUSINESS,
-    TIER_LEARNER,
-    TIER_OPERATIONAL,
-    ProgramTiers,
-    TierFigure,
-    TierGroup,
+from tandem.lrs.learning import LearningRecordRow
+from tandem.reports.records import ProgramTiers, TierFigure, TierGroup
+from tandem.reports.tiers.specs import (
+    GROUP_BYS,
+    SKILLS_LATER,
+    UNADJUSTED,
+    UNKNOWN_GROUP,
+    ComparisonFacts,
+    LearningFacts,
+    ParticipantFacts,
+    TierInputs,
+    figure_make,
 )
 from tandem.surveys.records import (
     KIND_BEHAVIOUR_LEARNER,
@@ -47,183 +38,10 @@ from tandem.surveys.records import (
     SurveyAnswerRow,
     SurveyRateRow,
 )
-from tandem.surveys.selectors import survey_answers_for_program, survey_response_rates
 
-GROUP_BYS: tuple[str, ...] = ("", "org_unit", "cohort")
 APPLIED_THRESHOLD = 50.0  # "applies at least half of what they learned" counts as applying it
+Z95 = 1.959963984540054
 PROMOTER_MIN, DETRACTOR_MAX = 9.0, 6.0  # NPS bands on the 0-10 scale
-UNKNOWN_GROUP = "none"
-SKILLS_LATER = "Skills arrive in a later release."
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    label: str
-    tier: str
-    unit: str
-    formula: str
-
-
-SPECS: dict[str, FigureSpec] = {
-    # Operational
-    "enrolled": FigureSpec(
-        "Enrolled", TIER_OPERATIONAL, "people", "People placed in one of the program's waves"
-    ),
-    "started": FigureSpec(
-        "Started",
-        TIER_OPERATIONAL,
-        "people",
-        "Enrolled people with any xAPI statement on at least one program activity",
-    ),
-    "completed": FigureSpec(
-        "Completed", TIER_OPERATIONAL, "people", "Enrolled people who completed every program activity"
-    ),
-    "passed": FigureSpec(
-        "Passed",
-        TIER_OPERATIONAL,
-        "people",
-        "Completed people whose latest verdict is 'passed' on every activity that has a verdict",
-    ),
-    "completion_rate": FigureSpec("Completion rate", TIER_OPERATIONAL, "%", "completed ÷ enrolled × 100"),
-    "time_to_complete": FigureSpec(
-        "Time to complete",
-        TIER_OPERATIONAL,
-        "days",
-        "Median over completers of (last activity completed − first attempt on any activity), in days",
-    ),
-    "attendance": FigureSpec(
-        "Attendance",
-        TIER_OPERATIONAL,
-        "%",
-        "Mean over enrolled people of (program activities they took part in ÷ program activities) × 100",
-    ),
-    "satisfaction": FigureSpec(
-        "Satisfaction", TIER_OPERATIONAL, "points (1–5)", "Mean 'satisfaction' answer of the reaction survey"
-    ),
-    "relevance": FigureSpec(
-        "Relevance", TIER_OPERATIONAL, "points (1–5)", "Mean 'relevance' answer of the reaction survey"
-    ),
-    "engagement": FigureSpec(
-        "Engagement", TIER_OPERATIONAL, "points (1–5)", "Mean 'engagement' answer of the reaction survey"
-    ),
-    "nps": FigureSpec(
-        "Net Promoter Score",
-        TIER_OPERATIONAL,
-        "points (−100 to 100)",
-        "% answering 9–10 − % answering 0–6 to 'would you recommend it?' (0–10)",
-    ),
-    "response_rate": FigureSpec(
-        "Survey response rate", TIER_OPERATIONAL, "%", "survey responses ÷ survey invitations × 100"
-    ),
-    "cost_per_learner": FigureSpec(
-        "Cost per learner",
-        TIER_OPERATIONAL,
-        "money",
-        "Fully loaded program cost ÷ everyone enrolled in the program",
-    ),
-    "cost_per_learning_hour": FigureSpec(
-        "Cost per learning hour",
-        TIER_OPERATIONAL,
-        "money",
-        "Fully loaded program cost ÷ hours of learning recorded (xAPI durations) by everyone enrolled",
-    ),
-    # Learner goal
-    "knowledge_gain": FigureSpec(
-        "Knowledge gain",
-        TIER_LEARNER,
-        "points (0–100)",
-        "Mean of (post-test − pre-test score) per person; mean post − mean pre when the tests are anonymous",
-    ),
-    "confidence": FigureSpec(
-        "Confidence", TIER_LEARNER, "points (1–5)", "Mean 'confidence' answer of the reaction survey"
-    ),
-    "commitment": FigureSpec(
-        "Commitment to apply", TIER_LEARNER, "points (1–5)", "Mean 'commitment' answer of the reaction survey"
-    ),
-    "applied_rate": FigureSpec(
-        "Applied on the job",
-        TIER_LEARNER,
-        "%",
-        "Share of learners' follow-up answers saying they apply at least 50% of what they learned",
-    ),
-    "scrap_learning": FigureSpec(
-        "Scrap learning",
-        TIER_LEARNER,
-        "%",
-        "100 − mean share of what was learned that learners say they apply (learner follow-up)",
-    ),
-    "manager_observed_change": FigureSpec(
-        "Behaviour change seen by managers",
-        TIER_LEARNER,
-        "points (1–5)",
-        "Mean 'observed change' answer of managers' follow-up on their reports",
-    ),
-    "skill_proficiency_change": FigureSpec(
-        "Skill proficiency change",
-        TIER_LEARNER,
-        "levels",
-        "Mean change in assessed proficiency on the program's skills",
-    ),
-    # Business
-    "kpi_effect": FigureSpec(
-        "Change in the program's KPI",
-        TIER_BUSINESS,
-        "per person and month",
-        "Difference-in-differences estimate: participants' change minus the comparison group's change",
-    ),
-    "skill_gap_closure": FigureSpec(
-        "Skill gap closure",
-        TIER_BUSINESS,
-        "%",
-        "Share of the program's skill gaps (required − current level) closed since the start",
-    ),
-    "retention_difference": FigureSpec(
-        "Retention difference",
-        TIER_BUSINESS,
-        "percentage points",
-        "% of participants still employed − % of the comparison group still employed, since their start",
-    ),
-    "productivity": FigureSpec(
-        "Productivity value",
-        TIER_BUSINESS,
-        "per person and month",
-        "KPI change per person and month × money value of one unit of the KPI",
-    ),
-}
-ORDER: tuple[str, ...] = tuple(SPECS)
-
-
-# --- plain inputs -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParticipantFacts:
-    person_id: int
-    cohort_id: int
-    cohort_start: dt.date
-    org_unit_id: int | None  # where the person sat on their wave's start
-    visible: bool  # in the viewer's scope
-    left_on: dt.date | None  # termination date, if any
-
-
-@dataclass(frozen=True)
-class LearningFacts:
-    """One person's learning on the program's activities."""
-
-    activities_taken: int  # activities with any statement
-    activities_completed: int
-    passed: bool | None  # None: no activity has a pass/fail verdict; else every verdict is "passed"
-    first_attempt: dt.datetime | None
-    last_completed_at: dt.datetime | None
-    seconds: float
-
-
-@dataclass(frozen=True)
-class ComparisonFacts:
-    person_id: int
-    as_of: dt.date  # the date the group was drawn for (the cohort start it stands in for)
-    left_on: dt.date | None
-
 
 # --- formulas (pure) ----------------------------------------------------------------------------------
 
@@ -351,25 +169,62 @@ def knowledge_gain(
     return post_mean - pre_mean, n, "Compares group averages (tests not paired by person)."
 
 
+@dataclass(frozen=True)
+class Retention:
+    """Participants' retention minus the comparison group's, unadjusted, with its own 95% interval."""
+
+    difference: float | None  # percentage points; positive: participants stayed more
+    ci_low: float | None
+    ci_high: float | None
+    n_treated: int
+    n_control: int
+
+
+def _retained(people: Iterable[tuple[dt.date, dt.date | None]], on: dt.date) -> tuple[int, int]:
+    counted = [(start, left) for start, left in people if left is None or left >= start]
+    return sum(1 for _, left in counted if left is None or left > on), len(counted)
+
+
+def _wilson(stayed: int, n: int, z: float = Z95) -> tuple[float, float]:
+    p = stayed / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def difference_interval(*, stayed_a: int, n_a: int, stayed_b: int, n_b: int) -> tuple[float, float]:
+    """95% interval of p_a − p_b in percentage points (Newcombe's hybrid score method, 1998): unlike the
+    Wald interval it stays inside ±100 and does not collapse to a point when everyone stayed."""
+    p_a, p_b = stayed_a / n_a, stayed_b / n_b
+    low_a, high_a = _wilson(stayed_a, n_a)
+    low_b, high_b = _wilson(stayed_b, n_b)
+    d = p_a - p_b
+    low = d - math.sqrt((p_a - low_a) ** 2 + (high_b - p_b) ** 2)
+    high = d + math.sqrt((high_a - p_a) ** 2 + (p_b - low_b) ** 2)
+    return 100.0 * low, 100.0 * high
+
+
+def retention_compare(
+    *, participants: Sequence[ParticipantFacts], comparison: Sequence[ComparisonFacts], on: dt.date
+) -> Retention:
+    """Retention = share still employed on `on` of those employed on their start (participants: their wave's
+    start; comparison people: the date their group was drawn for). A raw difference: nothing adjusts for
+    who took part, so it is shown apart from the difference-in-differences estimate."""
+    stayed_t, n_t = _retained(((p.cohort_start, p.left_on) for p in participants), on)
+    stayed_c, n_c = _retained(((c.as_of, c.left_on) for c in comparison), on)
+    if not n_t or not n_c:
+        return Retention(None, None, None, n_t, n_c)
+    low, high = difference_interval(stayed_a=stayed_t, n_a=n_t, stayed_b=stayed_c, n_b=n_c)
+    difference = 100.0 * (stayed_t / n_t - stayed_c / n_c)
+    return Retention(difference, low, high, n_t, n_c)
+
+
 def retention_difference(
     *, participants: Sequence[ParticipantFacts], comparison: Sequence[ComparisonFacts], on: dt.date
 ) -> tuple[float | None, int, int]:
-    """(difference in percentage points, participants, comparison people).
-
-    Retention = share still employed on `on` of those employed on their start (participants: their wave's
-    start; comparison people: the date their group was drawn for). Positive: participants stayed more.
-    """
-
-    def retained(people: Iterable[tuple[dt.date, dt.date | None]]) -> tuple[float | None, int]:
-        counted = [(start, left) for start, left in people if left is None or left >= start]
-        stayed = sum(1 for _, left in counted if left is None or left > on)
-        return rate(stayed, len(counted)), len(counted)
-
-    treated, n_treated = retained((p.cohort_start, p.left_on) for p in participants)
-    control, n_control = retained((c.as_of, c.left_on) for c in comparison)
-    if treated is None or control is None:
-        return None, n_treated, n_control
-    return treated - control, n_treated, n_control
+    """(difference in percentage points, participants, comparison people): retention_compare without the CI."""
+    r = retention_compare(participants=participants, comparison=comparison, on=on)
+    return r.difference, r.n_treated, r.n_control
 
 
 def protect_groups(
@@ -411,145 +266,6 @@ def protect_groups(
         )
         for i, group in enumerate(groups)
     )
-
-
-def figure_make(
-    *, key: str, value: float | None, n: int, minimum: int, note: str = "", label: str = "", unit: str = ""
-) -> TierFigure:
-    """A figure from its spec: value None and suppressed when fewer than `minimum` people are behind it."""
-    spec = SPECS[key]
-    suppressed = value is not None and n < minimum
-    return TierFigure(
-        key=key,
-        label=label or spec.label,
-        tier=spec.tier,
-        value=None if suppressed else value,
-        unit=unit or spec.unit,
-        n=n,
-        suppressed=suppressed,
-        formula=spec.formula,
-        note=f"Not shown: fewer than {minimum} people." if suppressed else note,
-    )
-
-
-def figure_display(figure: TierFigure) -> str:
-    """The value as a person reads it ("62%", "4.1", "1,250.00"); "—" without a value."""
-    value = figure.value
-    if value is None:
-        return "—"
-    if figure.unit == "people":
-        return f"{value:,.0f}"
-    if figure.unit == "%":
-        return f"{value:.0f}%"
-    if figure.unit == "percentage points":
-        return f"{value:+.1f} pp"
-    if figure.unit == "days":
-        return f"{value:.1f} days"
-    if figure.unit.startswith("points (−100"):
-        return f"{value:+.0f}"
-    if figure.unit == "money":  # in the currency the cost lines are kept in
-        return f"{value:,.2f}"
-    if figure.key == "productivity":
-        return f"{value:+,.2f}"
-    if figure.key == "kpi_effect":
-        return f"{value:+.1f}"
-    return f"{value:.1f}"
-
-
-# --- reading the inputs -------------------------------------------------------------------------------
-
-
-def _participants(*, program_id: int, scope: PersonScope) -> list[ParticipantFacts]:
-    """Every participant, with their unit on their wave's start and whether the viewer may count them."""
-    unit_at_start = (
-        Assignment.objects.filter(
-            person_id=OuterRef("person_id"), valid_from__lte=OuterRef("cohort__start_date")
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=OuterRef("cohort__start_date")))
-        .order_by("-valid_from")
-        .values("org_unit_id")[:1]
-    )
-    visible = (
-        Value(True)
-        if scope.everyone
-        else Case(
-            When(person_scope_filter(scope, prefix="person__"), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-    )
-    rows = (
-        Participant.objects.filter(program_id=program_id)
-        .annotate(unit=Subquery(unit_at_start), visible=visible)
-        .order_by("person_id")
-        .values_list(
-            "person_id", "cohort_id", "cohort__start_date", "unit", "visible", "person__termination_date"
-        )
-    )
-    return [
-        ParticipantFacts(
-            person_id=person_id,
-            cohort_id=cohort_id,
-            cohort_start=start,
-            org_unit_id=unit,
-            visible=bool(is_visible),
-            left_on=left_on,
-        )
-        for person_id, cohort_id, start, unit, is_visible, left_on in rows
-    ]
-
-
-def _comparison(*, program_id: int, participant_ids: Collection[int]) -> list[ComparisonFacts]:
-    """The program's comparison people (once each, from their earliest group), never participants."""
-    found: dict[int, ComparisonFacts] = {}
-    for person_id, as_of, left_on in (
-        ComparisonMember.objects.filter(group__program_id=program_id)
-        .order_by("group__as_of", "person_id")
-        .values_list("person_id", "group__as_of", "person__termination_date")
-    ):
-        if person_id not in participant_ids and person_id not in found:
-            found[person_id] = ComparisonFacts(person_id=person_id, as_of=as_of, left_on=left_on)
-    return list(found.values())
-
-
-def _estimate(detail: ProgramDetail) -> ImpactEstimate | str:
-    code = primary_metric_code(detail=detail)
-    if code is None:
-        return "No primary metric is set for this program yet."
-    try:
-        return program_impact_estimate(program_id=detail.summary.id, metric_code=code, detail=detail)
-    except DomainError as error:
-        return str(error)
-
-
-# --- putting it together ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CohortInfo:
-    id: int
-    name: str
-    start_date: dt.date
-
-
-@dataclass(frozen=True)
-class TierInputs:
-    """Everything the figures are computed from: read by program_tiers, or built by hand in tests."""
-
-    program_id: int
-    participants: tuple[ParticipantFacts, ...]  # everyone enrolled; `visible` marks whom the viewer may count
-    activities: int  # the program's xAPI activities
-    learning: Mapping[int, LearningFacts]
-    answers: tuple[SurveyAnswerRow, ...]
-    rates: tuple[SurveyRateRow, ...]
-    comparison: tuple[ComparisonFacts, ...]
-    total_cost: float
-    kpi: ImpactEstimate | str  # the estimate of the KPI shown, or why there is none
-    value_per_unit: float | None  # money value of one unit of that KPI
-    cohorts: tuple[CohortInfo, ...]  # in display order
-    unit_names: Mapping[int, str]
-    on: dt.date
-    minimum: int
 
 
 @dataclass
@@ -752,11 +468,14 @@ def _figures(
         inputs, group_by=group_by, group=None if whole else group, scoped=scoped
     )
     if inputs.comparison:
-        retention, n_treated, n_control = retention_difference(
-            participants=group.people, comparison=inputs.comparison, on=inputs.on
-        )
+        retention = retention_compare(participants=group.people, comparison=inputs.comparison, on=inputs.on)
         retention_figure = figure_make(
-            key="retention_difference", value=retention, n=min(n_treated, n_control), minimum=minimum
+            key="retention_difference",
+            value=retention.difference,
+            n=min(retention.n_treated, retention.n_control),
+            minimum=minimum,
+            note=UNADJUSTED,
+            ci=(retention.ci_low, retention.ci_high),
         )
     else:
         retention_figure = figure_make(
@@ -839,65 +558,3 @@ def tiers_compute(*, inputs: TierInputs, scope: PersonScope, group_by: str = "")
         groups=protect_groups(overall=overall, groups=built, minimum=minimum),
         minimum_group=minimum,
     )
-
-
-def program_tiers(
-    *,
-    program_id: int,
-    scope: PersonScope,
-    group_by: str = "",
-    detail: ProgramDetail | None = None,
-    estimate: ImpactEstimate | None = None,
-) -> ProgramTiers:
-    """The program's three tiers for the people the viewer may see, overall and by org unit or wave.
-
-    Pass `detail` (program_get) and `estimate` (program_impact_estimate of the KPI shown) when the caller
-    has them, to save their queries; without an estimate the primary metric's default one is used.
-    Groups: org_unit = the unit each participant sat in on their wave's start; cohort = their wave.
-    Queries: participants, comparison people, learning records, survey answers and rates, unit names.
-    """
-    if group_by not in GROUP_BYS:
-        raise DomainError(f"Figures can be grouped by org unit or cohort, not {group_by!r}.")
-    detail = detail or program_get(program_id=program_id)
-    participants = _participants(program_id=program_id, scope=scope)
-    person_ids = [p.person_id for p in participants]
-    activity_ids = sorted({a.activity_iri for a in detail.activities if a.activity_iri})
-    records = (
-        learning_records_for(person_ids=person_ids, activity_ids=activity_ids)
-        if activity_ids and person_ids
-        else []
-    )
-    answers = survey_answers_for_program(program_id=program_id)
-    rates = survey_response_rates(program_id=program_id)
-    kpi: ImpactEstimate | str = estimate if estimate is not None else _estimate(detail)
-    link = (
-        next((m for m in detail.metrics if m.metric_code == kpi.metric_code), None)
-        if isinstance(kpi, ImpactEstimate)
-        else None
-    )
-    unit_ids = set()
-    if group_by == "org_unit":
-        unit_ids = {p.org_unit_id for p in participants if p.visible and p.org_unit_id is not None}
-        unit_ids |= {a.org_unit_id for a in answers if a.org_unit_id is not None}
-        unit_ids |= {r.org_unit_id for r in rates if r.org_unit_id is not None}
-    inputs = TierInputs(
-        program_id=program_id,
-        participants=tuple(participants),
-        activities=len(activity_ids),
-        learning=learning_facts(records=records, activity_ids=activity_ids),
-        answers=tuple(answers),
-        rates=tuple(rates),
-        comparison=tuple(_comparison(program_id=program_id, participant_ids=set(person_ids))),
-        total_cost=float(detail.total_cost),
-        kpi=kpi,
-        value_per_unit=float(link.value_per_unit)
-        if link is not None and link.value_per_unit is not None
-        else None,
-        cohorts=tuple(CohortInfo(id=c.id, name=c.name, start_date=c.start_date) for c in detail.cohorts),
-        unit_names=dict(OrgUnit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
-        if unit_ids
-        else {},
-        on=today(),
-        minimum=min_group_size(),
-    )
-    return tiers_compute(inputs=inputs, scope=scope, group_by=group_by)
