@@ -1,6 +1,12 @@
 """Security settings and behaviour an IT reviewer checks: hashing, cookies, CSRF, open pages, system page."""
 
+import os
+import re
 import runpy
+import secrets
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import check_password, get_hasher, make_password
@@ -167,3 +173,122 @@ def test_system_page_is_for_it_reviewers_and_ld_admins(client, make_user):
     ):
         client.force_login(make_user(roles=roles))
         assert client.get(reverse("system")).status_code == status, roles
+
+
+# --- Content-Security-Policy -------------------------------------------------------------------------
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[2] / "tandem"
+# Not served as pages, so they carry no policy of their own: emails (mail clients need inline styles) and the
+# standalone HTML exports, which are downloads (Content-Disposition: attachment) opened from disk and must
+# not depend on Tandem's static files.
+INLINE_ALLOWED = {
+    "surveys/templates/surveys/email/invitation.html",
+    "web/templates/web/reports/_export_style.html",
+}
+INLINE = [
+    (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), "an inline <script> (put it in a static .js file)"),
+    (re.compile(r"<style\b", re.I), "a <style> block (put it in a static .css file)"),
+    (re.compile(r"\sstyle\s*=", re.I), "a style= attribute (use a class in tandem.css)"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "an on...= event handler (use a static .js file)"),
+    (re.compile(r"\shx-on[:-]", re.I), "an hx-on attribute (evaluated as code: use a static .js file)"),
+    (re.compile(r"javascript:", re.I), "a javascript: URL"),
+]
+
+
+def test_no_template_has_inline_script_or_style():
+    problems = []
+    for template in sorted(TEMPLATE_ROOT.glob("*/templates/**/*.html")):
+        name = template.relative_to(TEMPLATE_ROOT).as_posix()
+        if name in INLINE_ALLOWED:
+            continue
+        text = template.read_text()
+        for pattern, what in INLINE:
+            for match in pattern.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                problems.append(f"{name}:{line}: {what}")
+    assert problems == [], "The Content-Security-Policy would block:\n" + "\n".join(problems)
+
+
+def test_the_guard_finds_what_the_policy_blocks():
+    samples = [
+        "<script>alert(1)</script>",
+        "<style>p{}</style>",
+        '<p style="color:red">',
+        '<a onclick="x()">',
+        '<div hx-on:click="x()">',
+        '<a href="javascript:x()">',
+    ]
+    for sample in samples:
+        assert any(pattern.search(sample) for pattern, _ in INLINE), sample
+    assert not any(pattern.search('<script src="/static/x.js" defer></script>') for pattern, _ in INLINE)
+
+
+@pytest.mark.parametrize("url", ["/login/", "/health/", "/api/people", "/static/web/tandem.css", "/nowhere/"])
+def test_every_response_carries_the_policy(client, url):
+    response = client.get(url)
+    policy = response["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split("; ")}
+    assert directives["default-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"] and directives["object-src"] == ["'none'"]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    # Scripts and styles fall back to default-src: nothing but Tandem's own files.
+    assert "script-src" not in directives and "style-src" not in directives
+
+
+def test_the_500_page_carries_the_policy_and_a_view_may_set_its_own(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+
+    from tandem.web.security import ContentSecurityPolicyMiddleware
+    from tandem.web.views.errors import server_error
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    response = ContentSecurityPolicyMiddleware(server_error)(request)
+    assert response.status_code == 500 and "Something went wrong" in response.text
+    assert "style=" not in response.text
+    assert response["Content-Security-Policy"].startswith("default-src 'self'")
+
+    def own(request):
+        response = HttpResponse("x")
+        response["Content-Security-Policy"] = "sandbox"
+        return response
+
+    assert ContentSecurityPolicyMiddleware(own)(rf.get("/"))["Content-Security-Policy"] == "sandbox"
+
+
+def test_base_template_keeps_htmx_off_inline_styles_and_eval(client):
+    text = client.get(reverse("login")).text
+    assert '"includeIndicatorStyles": false' in text and '"allowEval": false' in text
+
+
+# --- check --deploy ----------------------------------------------------------------------------------
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DATABASE_URL": "postgres://tandem@db.invalid/tandem",
+        "TANDEM_SECRET_KEY": secrets.token_urlsafe(50),
+        "TANDEM_ALLOWED_HOSTS": "tandem.example.com",
+        "TANDEM_DATA_DIR": str(tmp_path),
+    }
+    for name in ("TANDEM_HTTPS", "TANDEM_SSL_REDIRECT", "TANDEM_HSTS_SECONDS", "TANDEM_DEBUG"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "tandem.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_redirects_to_https_but_not_the_health_check(monkeypatch):
+    module = settings_module("production", monkeypatch)
+    assert module["SECURE_SSL_REDIRECT"] is True
+    assert any(re.match(pattern, "health/") for pattern in module["SECURE_REDIRECT_EXEMPT"])
+    assert module["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
