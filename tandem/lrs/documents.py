@@ -21,7 +21,7 @@ from django.utils import timezone
 from tandem.lrs.matching import actor_person_ids
 from tandem.lrs.models import ActivityDefinition, Document, LrsClient, LrsScope, Statement
 from tandem.lrs.records import LrsBadRequest, LrsConflict, LrsError, LrsNotFound
-from tandem.lrs.xapi import XapiValidationError, account_ifi_parts, agent_ifi, mbox_normalise
+from tandem.lrs.xapi import XapiValidationError, account_ifi_parts, agent_ifi, json_parse, mbox_normalise
 from tandem.org.models import Person
 
 # A document key's text parts together (UTF-8): PostgreSQL B-tree entries hold about 2.7 kB.
@@ -109,9 +109,9 @@ def _has_nul(value: Any) -> bool:
 def agent_param_parse(*, value: str, field: str = "agent") -> tuple[dict[str, Any], str]:
     """The `agent` parameter: an Agent (not a Group) with exactly one valid IFI, and its IFI key."""
     try:
-        agent = json.loads(value)
-    except ValueError as error:
-        raise LrsBadRequest(f"{field} is not valid JSON", field=field, rule="json") from error
+        agent = json_parse(raw=value, field=field)
+    except XapiValidationError as error:
+        raise LrsBadRequest(f"{error.field}: {error.rule}", field=error.field, rule=error.rule) from error
     if not isinstance(agent, dict):
         raise LrsBadRequest(f"{field} must be an Agent object", field=field, rule="object")
     if agent.get("objectType", "Agent") != "Agent":
@@ -214,8 +214,23 @@ def _merged(current: Document, content: bytes) -> bytes:
         raise LrsBadRequest("The stored document is not a JSON object", rule="json-merge") from error
     if not isinstance(stored, dict):
         raise LrsBadRequest("The stored document is not a JSON object", rule="json-merge")
-    stored.update(json.loads(content.decode("utf-8")))
+    stored.update(_json_document(content))
     return json.dumps(stored, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_document(content: bytes) -> Any:
+    """An application/json document's value. It must be JSON every later read and merge can handle: strict
+    UTF-8 JSON, finite numbers, no lone surrogates, at most MAX_JSON_DEPTH levels (tandem.lrs.xapi.jsontext)."""
+    try:
+        return json_parse(raw=content, field="document")
+    except XapiValidationError as error:
+        raise LrsBadRequest(
+            f"The application/json document {error.rule.removeprefix('the key ')}"
+            + (f" (at {error.field})" if error.field not in ("", "document") else "")
+            + "; send valid JSON, or another Content-Type to store it as it is",
+            field=error.field or "document",
+            rule=error.rule,
+        ) from error
 
 
 def _posted_object(content: bytes, content_type: str) -> None:
@@ -225,11 +240,7 @@ def _posted_object(content: bytes, content_type: str) -> None:
             field="Content-Type",
             rule="json-merge",
         )
-    try:
-        posted = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise LrsBadRequest("The posted document is not valid JSON", rule="json-object") from error
-    if not isinstance(posted, dict):
+    if not isinstance(_json_document(content), dict):
         raise LrsBadRequest("The posted document must be a JSON object", rule="json-object")
 
 
@@ -244,9 +255,14 @@ def document_save(
     preconditions: Preconditions,
     version: str,
 ) -> StoredDocument:
-    """PUT (merge=False: replace) or POST (merge=True: JSON top-level merge, else create as sent)."""
+    """PUT (merge=False: replace) or POST (merge=True: JSON top-level merge, else create as sent).
+
+    An application/json document is checked as JSON either way (a later POST merges into it, and GET
+    serves it as JSON); any other type is stored as the bytes sent."""
     if merge and (_is_json(content_type)):
         _posted_object(content, content_type)
+    elif _is_json(content_type):
+        _json_document(content)
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -303,14 +319,19 @@ def documents_delete(*, scope: DocumentScope) -> int:
     return deleted
 
 
-def activity_get(*, activity_id: str) -> tuple[dict[str, Any], dt.datetime]:
-    """The canonical Activity object (Communication 2.5), merged from every statement that named it."""
+def activity_get(*, activity_id: str, unknown_ok: bool = False) -> tuple[dict[str, Any], dt.datetime | None]:
+    """The canonical Activity object (Communication 2.5), merged from every statement that named it.
+
+    An activity no statement named is 404, or with ``unknown_ok`` (xAPI 2.0, 4.1.6.4: the resource
+    returns an Activity Object for any IRI) the Activity with only its id, and no time."""
     row = (
         ActivityDefinition.objects.filter(activity_id=activity_id)
         .values_list("definition", "updated")
         .first()
     )
     if row is None:
+        if unknown_ok:
+            return {"id": activity_id}, None
         raise LrsNotFound("No statement has named this activity", field="activityId", rule="exists")
     activity: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
     if row[0]:

@@ -33,7 +33,13 @@ from tandem.lrs.records import (
     StatementFilter,
     StatementPage,
 )
-from tandem.lrs.xapi import XapiValidationError, agent_ifi, statement_activity_ids, statement_format
+from tandem.lrs.xapi import (
+    XapiValidationError,
+    agent_ifi,
+    contexts_as_arrays,
+    statement_activity_ids,
+    statement_format,
+)
 from tandem.org.models import Assignment
 from tandem.org.periods import in_force
 
@@ -128,7 +134,7 @@ def activity_definitions_get(*, activity_ids: Collection[str]) -> dict[str, dict
 def _formatted(statements: list[dict[str, Any]], fmt: str, languages: list[str]) -> list[dict[str, Any]]:
     """Statements shaped for ``fmt``; canonical loads every definition the page needs in one query."""
     if fmt == "exact":
-        return statements
+        return [contexts_as_arrays(statement=statement) for statement in statements]
     definitions: dict[str, dict[str, Any]] = {}
     if fmt == "canonical":
         ids = set().union(*(statement_activity_ids(statement=statement) for statement in statements))

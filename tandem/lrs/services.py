@@ -41,6 +41,7 @@ from tandem.lrs.xapi import (
     SIGNATURE_USAGE_TYPE,
     VOIDED_VERB,
     XapiValidationError,
+    json_value_check,
     signature_verify,
     statement_equivalent,
     statement_validate,
@@ -315,6 +316,9 @@ def _validated(statements: list[Any], version: str) -> list[dict[str, Any]]:
                 f"{where or 'statement'}: a statement must be a JSON object", field=where, rule="object"
             )
         try:
+            # Values no read could handle (lone surrogates, non-finite or huge numbers, deep nesting) first:
+            # the validator itself would trip over some of them.
+            json_value_check(value=statement)
             statement_validate(statement=statement, version=version)
         except XapiValidationError as error:
             field = f"{where}.{error.field}" if where and error.field else (where or error.field)

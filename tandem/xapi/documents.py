@@ -215,10 +215,11 @@ def _read_only(call: Call) -> None:
 def _activities(call: Call, version: str) -> HttpResponse:
     _read_only(call)
     _check_params(call.params, allowed={"activityId"}, required={"activityId"})
-    activity, updated = activity_get(activity_id=_activity_id(call.params))
-    return xapi_response(
-        200, activity, version=version, headers={"Last-Modified": http_date(updated.timestamp())}
+    activity, updated = activity_get(
+        activity_id=_activity_id(call.params), unknown_ok=version.startswith("2.")
     )
+    headers = {"Last-Modified": http_date(updated.timestamp())} if updated is not None else {}
+    return xapi_response(200, activity, version=version, headers=headers)
 
 
 def _agents(call: Call, version: str) -> HttpResponse:

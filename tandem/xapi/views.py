@@ -35,7 +35,7 @@ from tandem.lrs.selectors import (
     stored_text,
 )
 from tandem.lrs.services import statements_store
-from tandem.lrs.xapi import XapiValidationError, timestamp_parse
+from tandem.lrs.xapi import XapiValidationError, json_parse, timestamp_parse
 from tandem.lrs.xapi.downgrade import statement_downgrade, statements_downgrade
 from tandem.xapi.protocol import (
     CONSISTENT_THROUGH,
@@ -95,9 +95,9 @@ def _body(call: Call) -> tuple[Any, list[AttachmentPart]]:
     if content_type == "multipart/mixed":
         raw, parts = multipart_parse(body=raw, content_type=call.headers.get("Content-Type", ""))
     try:
-        return json.loads(raw.decode("utf-8")), parts
-    except (UnicodeDecodeError, ValueError) as error:
-        raise Refused(400, "The request body is not valid UTF-8 JSON") from error
+        return json_parse(raw=raw), parts
+    except XapiValidationError as error:
+        raise LrsBadRequest(f"The request body: {error}", field=error.field, rule=error.rule) from error
 
 
 def _flag(params: dict[str, str], name: str) -> bool:
@@ -136,8 +136,8 @@ def _filters(params: dict[str, str], *, version: str) -> StatementFilter:
     agent = None
     if "agent" in params:
         try:
-            agent = agent_key(json.loads(params["agent"]))
-        except ValueError:
+            agent = agent_key(json_parse(raw=params["agent"], field="agent"))
+        except ValueError:  # XapiValidationError included
             agent = None
         if agent is None:
             raise LrsBadRequest(

@@ -122,9 +122,20 @@ def test_activities_named_only_in_context_or_substatements_are_known(
     assert inner_activity["definition"] == {"name": {"en-US": "Inner"}}
 
 
-def test_unknown_activity_is_404(client: Client, reader: str, version: str):
-    response = _get(client, "/xapi/activities", {"activityId": "http://example.com/never"}, reader, version)
+def test_unknown_activity_is_404_under_1_0_3(client: Client, reader: str):
+    response = _get(client, "/xapi/activities", {"activityId": "http://example.com/never"}, reader, "1.0.3")
     assert response.status_code == 404
+
+
+def test_xapi_2_0_activities_resource_unknown_iri_is_an_activity_with_only_its_id(
+    client: Client, reader: str
+):
+    """xAPI 2.0 (4.1.6.4 Activities Resource): an IRI no statement named is answered 200 with an Activity
+    Object holding only its id (not 404), and no Last-Modified (nothing was stored)."""
+    response = _get(client, "/xapi/activities", {"activityId": "http://example.com/never"}, reader, "2.0.0")
+    assert response.status_code == 200
+    assert response.json() == {"id": "http://example.com/never"}
+    assert "Last-Modified" not in response
 
 
 def test_activity_definitions_merge_is_bulk_whatever_the_batch_size(db: Any):

@@ -297,6 +297,21 @@ def test_profile_put_without_precondition_on_existing_document_is_409(docs: Docs
 
 
 @pytest.mark.parametrize("path", [ACTIVITY_PROFILE, AGENT_PROFILE])
+def test_profile_put_without_either_header_creates_a_new_document(docs: Docs, path: str):
+    """adlnet/xAPI-Spec issue 1064 (open): the client "MUST include" If-Match or If-None-Match on a profile PUT,
+    but the LRS rules (1.0.3 3.1.s4.b13-b15) only cover "a resource that already exists". The decision
+    (docs/xapi-versions.md): no document yet -> stored (204); it then exists, so the next PUT without either
+    header is 409 and changes nothing."""
+    params = profile_params(path, profileId="first-put")
+    created = docs.call("PUT", path, params, {"v": 1})
+    assert created.status_code == 204, created.content
+    stored = Document.objects.get(document_id="first-put")
+    assert json.loads(bytes(stored.content)) == {"v": 1}
+    assert docs.call("PUT", path, params, {"v": 2}).status_code == 409
+    assert docs.call("GET", path, params).json() == {"v": 1}
+
+
+@pytest.mark.parametrize("path", [ACTIVITY_PROFILE, AGENT_PROFILE])
 @pytest.mark.parametrize("method", ["POST", "DELETE"])
 def test_profile_post_and_delete_without_precondition_are_accepted(docs: Docs, path: str, method: str):
     """1.0.3 3.1.s3.b2/b3: headers on POST/DELETE are a client SHOULD*; the 409 rule is for PUT only."""

@@ -252,10 +252,48 @@ def test_lrs_statement_query_formats_exact_and_ids_ignore_the_merged_definition(
     first = statement(obj=_course({"name": {"en-US": "Course"}}))
     _store(xapi, first, statement(obj=_course({"name": {"de": "Kurs"}})))
     assert xapi.get({"statementId": first["id"], "format": "exact"}).json()["object"] == first["object"]
-    assert xapi.get({"statementId": first["id"], "format": "ids"}).json()["object"] == {
-        "objectType": "Activity",
-        "id": COURSE,
-    }
+    # XAPI-00171: ids returns an Activity as its id only.
+    assert xapi.get({"statementId": first["id"], "format": "ids"}).json()["object"] == {"id": COURSE}
+
+
+def test_xapi_00171_format_ids_query_returns_activities_as_their_ids(xapi):
+    """XAPI-00171: "If ids, only include identifiers for Agent, Activity, Verb, Group Objects" -- on a query
+    page too, context activities included."""
+    parent = "http://example.com/programs/p1"
+    _store(
+        xapi,
+        statement(
+            obj=_course({"name": {"en-US": "Course"}}),
+            context={"contextActivities": {"parent": {"objectType": "Activity", "id": parent}}},
+        ),
+    )
+    found = xapi.get({"format": "ids"}).json()["statements"][0]
+    assert found["object"] == {"id": COURSE}
+    assert found["context"]["contextActivities"] == {"parent": [{"id": parent}]}
+
+
+@pytest.mark.parametrize("fmt", [None, "exact", "ids", "canonical"])
+def test_xapi_00096_single_context_activity_is_returned_as_an_array_in_every_format(xapi, fmt):
+    """XAPI-00096 (Data 2.4.6.2.s4.b3): a contextActivities value sent as one object is returned as an array,
+    with the default (exact) format as with the others, for statementId and for queries. XAPI-00172 (canonical
+    applies Accept-Language) reads the same normalised statement."""
+    parent = {"id": "http://example.com/programs/p1", "definition": {"name": {"en-US": "P1", "fr": "P1 fr"}}}
+    sent = statement(
+        context={"contextActivities": {"parent": parent, "category": [{"id": "http://example.com/c"}]}}
+    )
+    _store(xapi, sent)
+    params = {"format": fmt} if fmt else {}
+    single = xapi.get({"statementId": sent["id"], **params}, HTTP_ACCEPT_LANGUAGE="fr").json()
+    page = xapi.get(params, HTTP_ACCEPT_LANGUAGE="fr").json()["statements"][0]
+    for got in (single, page):
+        activities = got["context"]["contextActivities"]
+        assert isinstance(activities["parent"], list) and len(activities["parent"]) == 1
+        assert activities["parent"][0]["id"] == parent["id"]
+        assert activities["category"][0]["id"] == "http://example.com/c"
+        if fmt == "canonical":
+            assert activities["parent"][0]["definition"]["name"] == {"fr": "P1 fr"}
+        elif fmt != "ids":
+            assert activities["parent"][0] == parent
 
 
 def test_lrs_statement_query_format_canonical_query_count_is_constant_per_page(xapi):

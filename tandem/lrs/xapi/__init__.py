@@ -7,8 +7,10 @@ from tandem.lrs.xapi.agents import account_ifi_parts, agent_ifi, mbox_normalise
 from tandem.lrs.xapi.compare import statement_equivalent
 from tandem.lrs.xapi.errors import XapiValidationError
 from tandem.lrs.xapi.formats import duration_seconds, timestamp_parse
+from tandem.lrs.xapi.jsontext import MAX_JSON_DEPTH, json_parse, json_value_check
 from tandem.lrs.xapi.output import (
     FORMATS,
+    contexts_as_arrays,
     language_pick,
     normalise,
     statement_activity_ids,
@@ -24,13 +26,17 @@ from tandem.lrs.xapi.validate import (
 
 __all__ = [
     "FORMATS",
+    "MAX_JSON_DEPTH",
     "SIGNATURE_ALGORITHMS",
     "SIGNATURE_USAGE_TYPE",
     "VOIDED_VERB",
     "XapiValidationError",
     "account_ifi_parts",
     "agent_ifi",
+    "contexts_as_arrays",
     "duration_seconds",
+    "json_parse",
+    "json_value_check",
     "language_pick",
     "mbox_normalise",
     "normalise",

@@ -146,7 +146,7 @@ def _instant(value: Any) -> Any:
         return value
     try:
         # Lenient (1.0.x) parsing: comparison must not fail on a value the LRS already accepted.
-        return timestamp_parse(value=value, version="1.0.0").timestamp()
+        return timestamp_parse(value=value, version="1.0.0", stored=True).timestamp()
     except XapiValidationError:
         return value
 

@@ -59,7 +59,7 @@ _TIMESTAMP_BASIC = re.compile(
     r"(?:(?P<s>\d{2})(?:[.,](?P<f>\d+))?)?"
     r"(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
 )
-# RFC 3339 section 4.3: "-00:00" means "UTC, local offset unknown"; xAPI 2.0 rejects it.
+# RFC 3339 section 4.3: "-00:00" means "UTC, local offset unknown"; not ISO 8601, so refused.
 _UNKNOWN_OFFSETS = {"-00", "-0000", "-00:00"}
 
 # ISO 8601:2004 4.4.3.2 "PnYnMnDTnHnMnS" / "PnW". A decimal fraction is allowed on the last
@@ -129,14 +129,16 @@ def version_is_2(*, version: str) -> bool:
     raise XapiValidationError(field="X-Experience-API-Version", rule="must be 1.0.x or 2.0.x")
 
 
-def timestamp_parse(*, value: str, version: str = "1.0.3") -> datetime:
+def timestamp_parse(*, value: str, version: str = "1.0.3", stored: bool = False) -> datetime:
     """Parse an xAPI Timestamp into a timezone-aware datetime.
 
     1.0.3 Data 4.5.s1.b1: "A Timestamp MUST be formatted according to ISO 8601"; b4: "A Timestamp
     SHOULD* include the time zone" -- so under 1.0.x a timestamp without an offset is accepted and
-    read as UTC, and "-00:00" (RFC 3339: UTC, local offset unknown) is read as UTC.
-    xAPI 2.0 (IEEE 9274.1.1) requires the offset and rejects "-00", "-0000" and "-00:00" (the LRS
-    conformance suite tests exactly those three), so with version 2.0.x both are errors.
+    read as UTC. xAPI 2.0 (IEEE 9274.1.1) requires the offset, so with version 2.0.x that is an error.
+    "-00", "-0000" and "-00:00" (RFC 3339 "UTC, local offset unknown"; not ISO 8601) are refused under
+    both versions: the 1.0.3 conformance requirement XAPI-00123 asks for ISO 8601, and the conformance
+    suite tests exactly those three. ``stored=True`` reads a timestamp that was stored before that rule
+    (earlier releases accepted them under 1.0.x): then they mean UTC.
     Precision beyond microseconds is truncated (4.5.s1.b7 allows truncation to milliseconds).
     The default is the lenient 1.0.x reading, so parsing a timestamp that already passed
     statement_validate never fails; pass the request's version to validate a since/until parameter
@@ -157,8 +159,10 @@ def timestamp_parse(*, value: str, version: str = "1.0.3") -> datetime:
     elif tz_text in ("Z", "z"):
         tz = UTC
     elif tz_text in _UNKNOWN_OFFSETS:
-        if strict:
-            raise XapiValidationError(field=field, rule="must not use the unknown offset -00:00")
+        if not stored:
+            raise XapiValidationError(
+                field=field, rule=f"must not use the offset {tz_text} (unknown local offset): use Z or +00:00"
+            )
         tz = UTC
     else:
         digits = tz_text[1:].replace(":", "")

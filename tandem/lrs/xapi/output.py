@@ -15,7 +15,8 @@ definitions as a mapping (activity id -> definition, see statement_activity_ids)
 definitions inside the statement, and then the language filtering (Communication 2.1.3.s4) is applied
 to the language maps found.
 
-``ids`` and ``canonical`` output is normalise()d; ``exact`` is returned as received.
+Every format is normalise()d (Data 2.4.6.2.s4.b3, XAPI-00096): ``exact`` is the statement as received
+with each contextActivities value as an array.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ def normalise(*, statement: Mapping[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(dict(statement))
     _normalise_in_place(out)
     return out
+
+
+def contexts_as_arrays(*, statement: dict[str, Any]) -> dict[str, Any]:
+    """normalise() in place, for a statement the caller owns (just read from storage): the
+    ``exact`` format's answer. XAPI-00096: the Statement Resource returns a ContextActivity in an
+    array whatever the format, so ``exact`` means "as received" except for this one rule."""
+    _normalise_in_place(statement)
+    return statement
 
 
 def _normalise_in_place(statement: dict[str, Any]) -> None:
@@ -106,12 +115,11 @@ def _agent_ids(agent: Any) -> Any:
 
 
 def _activity_ids(activity: Any) -> Any:
+    """XAPI-00171: "only include identifiers" -- an Activity is its id (objectType is not an identifier,
+    and "Activity" is the default wherever an Activity may stand)."""
     if not isinstance(activity, Mapping):
         return activity
-    out = {"id": activity.get("id")}
-    if "objectType" in activity:
-        out = {"objectType": activity["objectType"], **out}
-    return out
+    return {"id": activity.get("id")}
 
 
 def statement_activity_ids(*, statement: Mapping[str, Any]) -> set[str]:
@@ -213,17 +221,16 @@ def statement_format(
     """The statement as returned for GET /statements?format=``fmt`` (see module docstring).
 
     ``ids``: Agents and Identified Groups keep objectType and their IFI; Anonymous Groups keep
-    objectType and their members' IFIs; Activities keep id (and objectType if present); Verbs keep
-    id. ``canonical``: each Activity whose id is in ``definitions`` gets that definition instead of
+    objectType and their members' IFIs; Activities keep only their id; Verbs keep id. ``canonical``: each Activity whose id is in ``definitions`` gets that definition instead of
     its own (the others keep theirs), then Verb display and Activity name/description/interaction
     component descriptions are reduced to the best language for ``languages``. Raises ValueError for an
     unknown ``fmt`` (the HTTP layer validates the parameter first).
     """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    if fmt == "exact":
-        return copy.deepcopy(dict(statement))
     out = normalise(statement=statement)
+    if fmt == "exact":
+        return out
     if fmt == "ids":
         _shape(
             out,

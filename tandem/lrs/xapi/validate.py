@@ -10,6 +10,7 @@ reports it as an XapiValidationError with a JSON path and the rule that was brok
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,6 +56,9 @@ COMPONENT_LISTS: dict[str, frozenset[str]] = {
 }
 ALL_COMPONENT_LISTS = frozenset({"choices", "scale", "source", "target", "steps"})
 CONTEXT_ACTIVITY_KEYS = ("parent", "grouping", "category", "other")
+
+# What exporters write where an e-mail address is missing.
+_NO_ADDRESS = frozenset({"", "null", "none", "undefined", "nil"})
 
 _STATEMENT_KEYS = frozenset(
     {
@@ -116,6 +120,20 @@ def _fail(path: str, rule: str) -> XapiValidationError:
     return XapiValidationError(field=path or "statement", rule=rule)
 
 
+def _mbox_problem(value: object) -> str:
+    """Why an mbox is not a mailto: IRI, in the words of the most likely mistake."""
+    if isinstance(value, str) and value.lower().startswith("mailto:"):
+        address = value[len("mailto:") :].strip()
+        if address.lower() in _NO_ADDRESS:
+            # Exporters that serialise a missing e-mail write "mailto:null" or "mailto:".
+            return f'has no e-mail address after "mailto:" ({value[:40]!r}): give the address or another identifier'
+        if "@" not in address:
+            return f'must be "mailto:" followed by an e-mail address; {address[:40]!r} has no "@"'
+        if not value.startswith("mailto:"):
+            return 'must start with "mailto:" in lower case'
+    return "must be a mailto: IRI (mailto:name@example.com)"
+
+
 def _is_number(value: object) -> bool:
     # bool is an int subclass in Python; Data 2.2.s4.b1.b2/b3 keep numbers and booleans apart.
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -166,7 +184,13 @@ class _Validator:
     def number(self, value: object, path: str) -> float:
         if not _is_number(value):
             raise _fail(path, "must be a number")
-        return float(value)  # type: ignore[arg-type]
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except OverflowError:  # an int beyond a double: a caller that skipped json_value_check
+            raise _fail(path, "is a number too large for a double (IEEE 754)") from None
+        if not math.isfinite(number):
+            raise _fail(path, "must be a finite number")
+        return number
 
     def iri(self, value: object, path: str) -> None:
         if not iri_valid(value=value):
@@ -222,7 +246,7 @@ class _Validator:
     def ifi(self, key: str, value: object, path: str) -> None:
         if key == "mbox":
             if not mailto_valid(value=value):
-                raise _fail(path, "must be a mailto: IRI")
+                raise _fail(path, _mbox_problem(value))
         elif key == "mbox_sha1sum":
             if not sha1_hex_valid(value=value):
                 raise _fail(path, "must be a hex-encoded SHA1 (40 hex digits)")
@@ -327,7 +351,8 @@ class _Validator:
                 if key in definition:
                     raise _fail(_join(path, "interactionType"), f"is required when {key} is present")
             return
-        if interaction_type not in INTERACTION_TYPES:
+        # The type first: a dict or list here is unhashable, and the set lookup below would raise TypeError.
+        if not isinstance(interaction_type, str) or interaction_type not in INTERACTION_TYPES:
             raise _fail(_join(path, "interactionType"), "must be a valid interactionType")
         if "correctResponsesPattern" in definition:
             patterns = self.array(
@@ -549,15 +574,19 @@ class _Validator:
                 )
 
     def statement_version(self, value: object, path: str) -> None:
-        """1.0.3 Data 2.4.10.s3.b1/b2: accept "1.0.*", reject anything else; 2.0 also accepts "2.0.*"."""
+        """1.0.3 Data 2.4.10.s3.b1/b2: accept "1.0.*", reject anything else; 2.0 also accepts "2.0.*".
+
+        XAPI-00101 (conformance requirements 1.0.3): anything but "1.0" or "1.0.x" is refused, so the
+        two-part "1.0" is a valid version too (and "2.0" under 2.0)."""
         if not isinstance(value, str):
             raise _fail(path, "must be a version string")
         parts = value.split(".")
-        ok = len(parts) == 3 and all(part.isdigit() for part in parts) and parts[0:2] == ["1", "0"]
-        if self.v2 and len(parts) == 3 and all(p.isdigit() for p in parts) and parts[0:2] == ["2", "0"]:
+        numeric = len(parts) in (2, 3) and all(part.isdigit() and part.isascii() for part in parts)
+        ok = numeric and parts[0:2] == ["1", "0"]
+        if self.v2 and numeric and parts[0:2] == ["2", "0"]:
             ok = True
         if not ok:
-            raise _fail(path, "must be 1.0.x" + (" or 2.0.x" if self.v2 else ""))
+            raise _fail(path, "must be 1.0 or 1.0.x" + (" (or 2.0 or 2.0.x)" if self.v2 else ""))
 
     def statement(self, value: object, path: str, *, substatement: bool) -> None:
         statement = self.obj(
@@ -599,10 +628,26 @@ class _Validator:
             self.attachments(statement["attachments"], _join(path, "attachments"))
 
     def authority(self, value: object, path: str) -> None:
-        """Data 2.4.9.s3.b1: an Agent, or (3-legged OAuth) a Group with two Agents."""
+        """Data 2.4.9.s3.b1-b3: an Agent, or (3-legged OAuth) an anonymous Group of exactly two Agents.
+
+        The Group stands for the pair "OAuth consumer + user", so it has no identity of its own (an
+        identified Group is refused: XAPI-00024), and one member is the consumer, which Data 2.4.9 (OAuth
+        Credentials as Authority) identifies by an account (homePage and the consumer key). A Group of
+        two mbox agents is no OAuth pair: refused (XAPI-00100).
+        """
         authority = self.actor(value, path)
-        if authority.get("objectType") == "Group" and len(authority.get("member", [])) != 2:
+        if authority.get("objectType") != "Group":
+            return
+        if any(key in authority for key in IFI_KEYS):
+            raise _fail(path, "a Group authority must be an anonymous Group (an OAuth consumer and a user)")
+        members = authority.get("member", [])
+        if len(members) != 2:
             raise _fail(_join(path, "member"), "a Group authority must have exactly two Agents")
+        if not any("account" in member for member in members):
+            raise _fail(
+                _join(path, "member"),
+                "a Group authority must hold the OAuth consumer, an Agent identified by an account",
+            )
 
 
 def statement_validate(*, statement: object, version: str) -> None:

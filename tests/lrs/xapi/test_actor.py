@@ -64,7 +64,22 @@ def test_xapi_data_2_4_2_1_agent_unknown_property_rejected(version: str) -> None
 def test_xapi_data_2_4_2_3_mbox_must_be_mailto_iri(version: str, mbox: str) -> None:
     """Data 2.4.2.3.s3: mbox is a mailto IRI: "The required format is "mailto:email address"."."""
     error = rejected(with_actor({"mbox": mbox}), version)
-    assert (error.field, error.rule) == ("actor.mbox", "must be a mailto: IRI")
+    assert error.field == "actor.mbox"
+    assert error.rule.startswith(("must be a mailto: IRI", 'must be "mailto:" followed by', "has no e-mail"))
+
+
+@pytest.mark.parametrize("mbox", ["mailto:null", "mailto:", "mailto:NULL", "mailto: "])
+def test_mbox_without_an_address_says_the_address_is_missing(version: str, mbox: str) -> None:
+    """An exporter's missing e-mail ("mailto:null") is named as such, not as a malformed IRI (issue 13 §2)."""
+    error = rejected(with_actor({"mbox": mbox}), version)
+    assert error.field == "actor.mbox"
+    assert error.rule.startswith('has no e-mail address after "mailto:"')
+    assert "give the address or another identifier" in error.rule
+
+
+def test_mbox_without_at_sign_says_so(version: str) -> None:
+    error = rejected(with_actor({"mbox": "mailto:priya"}), version)
+    assert error.rule == 'must be "mailto:" followed by an e-mail address; \'priya\' has no "@"'
 
 
 @pytest.mark.parametrize("value", ["ebd31e95", "xyz31e95054c018b10727ccffd2ef2ec3a016ee9", 12345])

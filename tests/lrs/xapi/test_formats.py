@@ -150,11 +150,13 @@ def test_xapi_data_4_5_s1_b4_missing_time_zone_is_utc_under_1_0() -> None:
         timestamp_parse(value="2026-03-02T09:15:00", version="2.0.0")
 
 
-def test_xapi_2_0_minus_zero_offset_rejected() -> None:
-    """xAPI 2.0: "-00:00" (RFC 3339 unknown local offset) is rejected; 1.0.x reads it as UTC."""
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_xapi_00123_minus_zero_offset_rejected(version: str) -> None:
+    """XAPI-00123 / xAPI 2.0: "-00:00" (RFC 3339 unknown local offset, not ISO 8601) is refused under both
+    versions; a timestamp stored before that rule reads as UTC."""
     with pytest.raises(XapiValidationError, match="-00:00"):
-        timestamp_parse(value="2008-09-15T15:53:00.601-00:00", version="2.0.0")
-    assert timestamp_parse(value="2008-09-15T15:53:00-00:00").utcoffset() == timedelta(0)
+        timestamp_parse(value="2008-09-15T15:53:00.601-00:00", version=version)
+    assert timestamp_parse(value="2008-09-15T15:53:00-00:00", stored=True).utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,13 @@ import copy
 
 import pytest
 
-from tandem.lrs.xapi import language_pick, normalise, statement_activity_ids, statement_format
+from tandem.lrs.xapi import (
+    contexts_as_arrays,
+    language_pick,
+    normalise,
+    statement_activity_ids,
+    statement_format,
+)
 from tests.lrs.xapi.statements import (
     assessment_answer,
     course_completion,
@@ -46,8 +52,22 @@ def test_communication_2_1_3_format_exact_unchanged() -> None:
     """Communication 2.1.3: "If exact, return Agent, Activity, Verb and Group Objects populated exactly as they were when the Statement was received"."""
     statement = assessment_answer()
     out = statement_format(statement=statement, fmt="exact", languages=["fr"])
-    assert out == statement
+    assert out == normalise(statement=statement)
     assert out is not statement
+
+
+def test_xapi_00096_format_exact_returns_a_single_context_activity_as_an_array() -> None:
+    """XAPI-00096 (Data 2.4.6.2.s4.b3): "returns a ContextActivity in an array, even if only a single
+    ContextActivity is returned" -- in every format, exact (the default) included."""
+    statement = course_completion()
+    parent = {"id": "https://learning.example.com/programmes/compliance-2026"}
+    statement["context"]["contextActivities"] = {"parent": parent, "grouping": [parent]}
+    out = statement_format(statement=statement, fmt="exact", languages=[])
+    assert out["context"]["contextActivities"] == {"parent": [parent], "grouping": [parent]}
+    assert statement["context"]["contextActivities"]["parent"] == parent  # the input is not modified
+    owned = copy.deepcopy(statement)
+    assert contexts_as_arrays(statement=owned) is owned
+    assert owned["context"]["contextActivities"]["parent"] == [parent]
 
 
 def test_communication_2_1_3_format_ids() -> None:
@@ -55,10 +75,8 @@ def test_communication_2_1_3_format_ids() -> None:
     out = statement_format(statement=course_completion(), fmt="ids", languages=[])
     assert out["actor"] == {"objectType": "Agent", "mbox": "mailto:priya.shah@example.com"}
     assert out["verb"] == {"id": "http://adlnet.gov/expapi/verbs/completed"}
-    assert out["object"] == {
-        "objectType": "Activity",
-        "id": "https://learning.example.com/courses/data-privacy-101",
-    }
+    # XAPI-00171: "only include identifiers" -- an Activity is its id, without objectType.
+    assert out["object"] == {"id": "https://learning.example.com/courses/data-privacy-101"}
     assert out["context"]["instructor"] == {
         "objectType": "Agent",
         "account": {"homePage": "https://lms.example.com", "name": "tom.reyes"},

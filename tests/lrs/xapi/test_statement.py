@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from tandem.lrs.xapi import XapiValidationError, statement_validate, statements_validate
+from tandem.lrs.xapi import XapiValidationError, statement_validate, statements_validate, timestamp_parse
 from tests.lrs.xapi.statements import all_examples, course_completion, rejected, voiding
 
 SHA256 = "672fa5fa658017f1b72d65036f13379c6ab05d4ab3b6664908d8acf0b6a0c634"
@@ -118,7 +120,7 @@ def test_xapi_data_2_4_10_s3_b1_version_1_0_x_accepted(version: str) -> None:
         statement_validate(statement=statement, version=version)
 
 
-@pytest.mark.parametrize("value", ["1.1.0", "0.95", "1.0", "1.0.x", 1.0])
+@pytest.mark.parametrize("value", ["1.1.0", "0.95", "1", "1.0.x", "1.0.", "1.0.0.0", 1.0])
 def test_xapi_data_2_4_10_s3_b2_other_versions_rejected(version: str, value: object) -> None:
     """Data 2.4.10.s3.b2: "An LRS MUST reject all Statements with a version specified that does not start with `1.0.`"."""
     statement = course_completion()
@@ -131,7 +133,7 @@ def test_xapi_2_0_statement_version_2_0_0_accepted_only_under_2_0() -> None:
     statement = course_completion()
     statement["version"] = "2.0.0"
     statement_validate(statement=statement, version="2.0.0")
-    assert rejected(statement, "1.0.3").rule == "must be 1.0.x"
+    assert rejected(statement, "1.0.3").rule == "must be 1.0 or 1.0.x"
 
 
 def test_unsupported_api_version_rejected() -> None:
@@ -182,12 +184,19 @@ def test_xapi_2_0_timestamp_without_offset_rejected_1_0_3_accepts() -> None:
 @pytest.mark.parametrize(
     "value", ["2008-09-15T15:53:00.601-00", "2008-09-15T15:53:00.601-0000", "2008-09-15T15:53:00.601-00:00"]
 )
-def test_xapi_2_0_timestamp_unknown_offset_rejected(value: str) -> None:
-    """xAPI 2.0 (LRS conformance suite, Data 4.5): reject timestamps with a -00 / -0000 / -00:00 offset."""
+def test_xapi_00123_timestamp_unknown_offset_rejected(version: str, value: str) -> None:
+    """XAPI-00123 (1.0.3) and xAPI 2.0 (Data 4.5): a Timestamp must be ISO 8601, so the RFC 3339 "unknown local
+    offset" -00 / -0000 / -00:00 is refused under both versions (the conformance suite sends exactly these)."""
     statement = course_completion()
     statement["timestamp"] = value
-    assert rejected(statement, "2.0.0").rule == "must not use the unknown offset -00:00"
-    statement_validate(statement=statement, version="1.0.3")
+    error = rejected(statement, version)
+    assert error.field == "timestamp"
+    assert error.rule.startswith(f"must not use the offset {value[23:]} (unknown local offset)")
+
+
+def test_xapi_00123_stored_unknown_offset_still_reads_as_utc() -> None:
+    """Statements stored before the rule (1.0.x accepted -00:00) still compare and read: as UTC."""
+    assert timestamp_parse(value="2008-09-15T15:53:00-00:00", stored=True).utcoffset() == timedelta(0)
 
 
 def test_xapi_data_2_4_9_authority_agent_accepted(version: str) -> None:
@@ -208,6 +217,65 @@ def test_xapi_data_2_4_9_authority_group_must_have_two_agents(version: str) -> N
     statement_validate(statement=statement, version=version)
     statement["authority"]["member"] = [oauth]
     assert rejected(statement, version).field == "authority.member"
+
+
+def test_xapi_00024_authority_identified_group_rejected(version: str) -> None:
+    """XAPI-00024 / Data 2.4.9.s3.b1: a Group authority is the OAuth pair, an anonymous Group; the conformance
+    suite's identified Group ("mbox": "mailto:xapigroup@example.com") with two members is refused."""
+    statement = course_completion()
+    oauth = {"account": {"homePage": "http://example.com/xAPI/OAuth/Token", "name": "oauth_consumer_x75db"}}
+    statement["authority"] = {
+        "objectType": "Group",
+        "mbox": "mailto:xapigroup@example.com",
+        "member": [oauth, {"mbox": "mailto:bob@example.com"}],
+    }
+    error = rejected(statement, version)
+    assert (error.field, error.rule) == (
+        "authority",
+        "a Group authority must be an anonymous Group (an OAuth consumer and a user)",
+    )
+
+
+def test_xapi_00100_authority_group_of_non_oauth_agents_rejected(version: str) -> None:
+    """XAPI-00100 (Data 2.4.9.s3.b3): a Group authority "consists of non-O-Auth Agents" -> 400. Two mbox
+    agents are no OAuth consumer (identified by an account) and user; more than two Agents are refused too."""
+    statement = course_completion()
+    members = [{"name": "agentA", "mbox": "mailto:agentA@example.com"}, {"mbox": "mailto:agentB@example.com"}]
+    statement["authority"] = {"objectType": "Group", "member": members}
+    error = rejected(statement, version)
+    assert error.field == "authority.member"
+    assert error.rule == "a Group authority must hold the OAuth consumer, an Agent identified by an account"
+    oauth = {"account": {"homePage": "http://example.com/xAPI/OAuth/Token", "name": "oauth_consumer_x75db"}}
+    statement["authority"]["member"] = [oauth, *members]
+    assert rejected(statement, version).rule == "a Group authority must have exactly two Agents"
+
+
+@pytest.mark.parametrize("value", ["1.0", "1.0.0", "1.0.3"])
+def test_xapi_00101_version_1_0_and_1_0_x_accepted(version: str, value: str) -> None:
+    """XAPI-00101: the LRS rejects a version "set to anything but "1.0" or "1.0.x"", so "1.0" is accepted."""
+    statement = course_completion()
+    statement["version"] = value
+    statement_validate(statement=statement, version=version)
+
+
+def test_xapi_2_0_version_2_0_accepted_under_2_0_only() -> None:
+    statement = course_completion()
+    statement["version"] = "2.0"
+    statement_validate(statement=statement, version="2.0.0")
+    assert rejected(statement, "1.0.3").field == "version"
+
+
+@pytest.mark.parametrize("value", [{"type": "choice"}, ["choice"], 7, True])
+def test_interaction_type_of_the_wrong_type_is_a_validation_error(version: str, value: object) -> None:
+    """Data 2.4.4.1.s13.b1: interactionType must be one of the listed strings; an object or array is
+    refused by the validator (it used to raise TypeError: unhashable type, answered by a catch-all)."""
+    statement = course_completion()
+    statement["object"]["definition"]["interactionType"] = value
+    error = rejected(statement, version)
+    assert (error.field, error.rule) == (
+        "object.definition.interactionType",
+        "must be a valid interactionType",
+    )
 
 
 def test_xapi_data_2_4_11_attachment_valid(version: str) -> None:
@@ -268,7 +336,7 @@ def test_statements_validate_prefixes_index(version: str) -> None:
     with pytest.raises(XapiValidationError) as info:
         statements_validate(statements=[course_completion(), bad], version=version)
     assert info.value.field == "[1].actor.mbox"
-    assert str(info.value) == "[1].actor.mbox: must be a mailto: IRI"
+    assert str(info.value) == "[1].actor.mbox: must be a mailto: IRI (mailto:name@example.com)"
 
 
 def test_statements_validate_accepts_valid_batch(version: str) -> None:
