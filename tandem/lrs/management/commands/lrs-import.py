@@ -1,4 +1,4 @@
-"""`tandem lrs-import FILE`: store statements exported from another LRS, all or nothing."""
+"""`tandem lrs-import FILE`: store statements exported from another LRS (all or nothing, or --skip-invalid)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from tandem.lrs.bulk_import import StatementImportError, statements_file_read, statements_import
+from tandem.lrs.bulk_import import BATCH_SIZE, StatementImportError, statements_import
 
 VERSIONS = ["1.0.3", "2.0.0"]
 
@@ -17,7 +17,8 @@ VERSIONS = ["1.0.3", "2.0.0"]
 class Command(BaseCommand):
     help = (
         "Import xAPI statements from a JSON array, JSON lines or StatementResult file, validated as "
-        "POST /xapi/statements does; nothing is stored if any statement is refused. Statements keep their id."
+        "POST /xapi/statements does; nothing is stored if any statement is refused, unless --skip-invalid. "
+        "Statements keep their id. The file is read one statement at a time, whatever its size."
     )
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
@@ -30,33 +31,57 @@ class Command(BaseCommand):
             "--client", help="key of the LRS credential named as authority (default: an import one)"
         )
         parser.add_argument("--version", choices=VERSIONS, default="1.0.3", dest="xapi_version")
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="store the valid statements and write the refused ones, with their reasons, to --report",
+        )
+        parser.add_argument(
+            "--report",
+            type=Path,
+            help="report of refused statements for --skip-invalid: JSON lines, or CSV for a name ending in "
+            ".csv (default: FILE.refused.jsonl)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Cannot read {path}: {error}") from error
+        if not path.is_file():
+            raise CommandError(f"Cannot read {path}: no such file")
+        report: Path | None = None
+        if options["skip_invalid"]:
+            report = options["report"] or path.with_name(path.name + ".refused.jsonl")
+        elif options["report"]:
+            raise CommandError(
+                "--report is the list of statements --skip-invalid leaves out: add --skip-invalid"
+            )
         show = options["verbosity"] > 0 and sys.stderr.isatty()
         try:
-            entries = statements_file_read(text=text)
-            with tqdm(
-                total=len(entries), desc="Storing", unit="statement", disable=not show, leave=False
-            ) as bar:
+            with tqdm(desc="Storing", unit="statement", disable=not show, leave=False) as bar:
                 result = statements_import(
-                    entries=entries,
+                    path=path,
                     version=options["xapi_version"],
                     client_key=options["client"],
                     batch_size=max(1, options["batch_size"]),
+                    skip_invalid=options["skip_invalid"],
+                    report_path=report,
                     progress=bar.update,
                 )
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error}") from error
         except StatementImportError as error:
             for problem in error.problems:
                 self.stderr.write(f"  {problem}")
-            raise CommandError(f"{path}: {len(error.problems)} problem(s); nothing was stored.") from error
+            if error.total > len(error.problems):
+                self.stderr.write(f"  … and {error.total - len(error.problems)} more")
+            hint = " Fix them, or import the valid ones with --skip-invalid." if error.total > 1 else ""
+            raise CommandError(f"{path}: {error.total} problem(s); nothing was stored.{hint}") from error
         self.stdout.write(
             f"{result.read} statement(s) read, {result.stored} stored, {result.already_stored} already stored "
             f"(same id and content), in {result.batches} batch(es) as client {result.client_key}."
         )
+        if result.report_path is not None:
+            self.stdout.write(
+                f"{result.refused} statement(s) refused and left out, with their reasons in {result.report_path}."
+            )
         self.stdout.write(self.style.SUCCESS("Imported."))
