@@ -20,6 +20,9 @@ class Capability(StrEnum):
     VIEW_LEARNING_DATA = "view_learning_data"  # learning records and xAPI data quality (L&D only)
     MANAGE_LRS_CLIENTS = "manage_lrs_clients"  # xAPI credentials for LMSs and content (L&D admins)
     VIEW_PROGRAMS = "view_programs"  # programs and their impact (stakeholders: programs with people in scope)
+    MANAGE_INITIATIVES = "manage_initiatives"  # create and edit initiatives and their metric links
+    MANAGE_METRICS = "manage_metrics"  # create and edit metric definitions
+    MANAGE_ORG = "manage_org"  # create and edit org units, job families and job roles
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

@@ -21,21 +21,26 @@ class InitiativeMetricOut(Schema):
     metric: str
     name: str
     unit: str
-    baseline: float | None
+    baseline: float | None = Field(
+        description="Measured: the mean of the three values up to baseline_date on the line; else as entered"
+    )
+    baseline_source: str = Field(description="measured, entered, or empty when there is no baseline")
     baseline_date: dt.date | None
     target: float | None
     target_date: dt.date | None
-    latest: float | None
+    now: float | None = Field(description="The mean of the line's last three values (progress uses it)")
+    latest: float | None = Field(description="The line's last single value")
     latest_period: dt.date | None
-    series: str = Field(description="Which line the latest value comes from (company or sponsor unit)")
-    progress: float | None = Field(description="Share of the way from baseline to target (1 = reached)")
+    measured_at: str | None = Field(description="Org unit code the link is measured at; null: the company line")
+    series: str = Field(description="Which line the figures come from (the company line outside your scope)")
+    progress: float | None = Field(description="(now - baseline) / (target - baseline); 1 = target reached")
 
 
 class InitiativeOut(Schema):
     code: str
     name: str
     description: str
-    status: str
+    status: str = Field(description="As shown: cancelled or completed when decided, otherwise from the dates")
     start_date: dt.date
     end_date: dt.date
     owner: str | None
@@ -74,11 +79,14 @@ def initiatives(request: HttpRequest, filters: Query[InitiativeFilters]) -> list
                     name=p.metric_name,
                     unit=p.unit,
                     baseline=p.baseline,
+                    baseline_source=p.baseline_source,
                     baseline_date=p.baseline_date,
                     target=p.target,
                     target_date=p.target_date,
+                    now=p.now.value if p.now else None,
                     latest=p.latest.value if p.latest else None,
                     latest_period=p.latest.period_start if p.latest else None,
+                    measured_at=p.measured_at_code,
                     series=p.series.label,
                     progress=p.progress,
                 )

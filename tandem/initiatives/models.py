@@ -2,7 +2,11 @@ from django.db import models
 
 
 class Initiative(models.Model):
-    """A strategic initiative of the company (a goal the business is working towards)."""
+    """A strategic initiative of the company (a goal the business is working towards).
+
+    The stored status is a decision only when it is cancelled or completed (closed early); otherwise the
+    status shown follows the dates (tandem.initiatives.selectors.initiative_status).
+    """
 
     class Status(models.TextChoices):
         PLANNED = "planned"
@@ -35,6 +39,11 @@ class InitiativeMetric(models.Model):
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="metric_links")
     metric = models.ForeignKey("metrics.MetricDefinition", on_delete=models.PROTECT, related_name="+")
+    # The line progress is read from: this unit's values, or the company line when empty. Explicit, not
+    # inferred from the sponsor: a People department sponsoring retention is not where attrition is measured.
+    org_unit = models.ForeignKey(
+        "org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     baseline = models.FloatField(null=True, blank=True)
     baseline_date = models.DateField(null=True, blank=True)
     target = models.FloatField(null=True, blank=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -22,6 +23,30 @@ from tandem.org.models import OrgUnit, Person
 BATCH = 2000
 
 
+CODE_RE = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
+MAX_DECIMALS = 6
+
+
+def metric_definition_check(
+    *, code: str, name: str, unit: str, grain: str, direction: str, frequency: str, decimals: int
+) -> None:
+    if not CODE_RE.match(code):
+        raise DomainError("The code must be 1 to 60 letters, digits, hyphens or underscores, e.g. cx-csat")
+    if not name.strip():
+        raise DomainError("Give the metric a name")
+    if not unit.strip():
+        raise DomainError("Give the unit values are in, e.g. %, tickets, EUR")
+    for value, choices, what in (
+        (grain, MetricDefinition.Grain, "grain"),
+        (direction, MetricDefinition.Direction, "direction"),
+        (frequency, MetricDefinition.Frequency, "frequency"),
+    ):
+        if value not in choices.values:
+            raise DomainError(f"Unknown {what} {value!r}: use one of {', '.join(choices.values)}")
+    if not 0 <= decimals <= MAX_DECIMALS:
+        raise DomainError(f"Decimals is a whole number from 0 to {MAX_DECIMALS}")
+
+
 @transaction.atomic
 def metric_define(
     *,
@@ -35,7 +60,20 @@ def metric_define(
     description: str = "",
     decimals: int = 1,
 ) -> MetricDefinition:
-    """Create or update a metric definition by code (idempotent)."""
+    """Create or update a metric definition by code (idempotent).
+
+    A change of grain or frequency rebuilds the metric's monthly series (MetricSeries) in the same
+    transaction, so the program panel never reads series of a grain the metric no longer has.
+    """
+    metric_definition_check(
+        code=code,
+        name=name,
+        unit=unit,
+        grain=grain,
+        direction=direction,
+        frequency=frequency,
+        decimals=decimals,
+    )
     values = {
         "name": name,
         "unit": unit,
@@ -77,6 +115,62 @@ def metric_define(
             changes=diffs,
         )
     return metric
+
+
+def metric_create(
+    *,
+    actor_id: int | None,
+    code: str,
+    name: str,
+    unit: str,
+    grain: str,
+    direction: str,
+    frequency: str,
+    description: str = "",
+    decimals: int = 1,
+) -> MetricDefinition:
+    """A new metric definition; refuses a code in use (metric_define would silently change that one)."""
+    if MetricDefinition.objects.filter(code=code).exists():
+        raise DomainError(f"A metric with code {code!r} already exists")
+    return metric_define(
+        actor_id=actor_id,
+        code=code,
+        name=name,
+        unit=unit,
+        grain=grain,
+        direction=direction,
+        frequency=frequency,
+        description=description,
+        decimals=decimals,
+    )
+
+
+def metric_update(
+    *,
+    actor_id: int | None,
+    code: str,
+    name: str,
+    unit: str,
+    grain: str,
+    direction: str,
+    frequency: str,
+    description: str,
+    decimals: int,
+) -> MetricDefinition:
+    """Change an existing metric definition (the code stays); grain or frequency changes rebuild its series."""
+    if not MetricDefinition.objects.filter(code=code).exists():
+        raise DomainError(f"Unknown metric {code!r}")
+    return metric_define(
+        actor_id=actor_id,
+        code=code,
+        name=name,
+        unit=unit,
+        grain=grain,
+        direction=direction,
+        frequency=frequency,
+        description=description,
+        decimals=decimals,
+    )
 
 
 def entity_key_for(kind: str, entity_id: int | None) -> str:

@@ -11,7 +11,7 @@ from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from tandem.core.scope import AccessDenied, PersonScope
-from tandem.org.models import Assignment, JobRole, OrgUnit, Person
+from tandem.org.models import Assignment, JobFamily, JobRole, OrgUnit, Person
 from tandem.org.periods import in_force, overlapping_pairs
 from tandem.org.records import AssignmentOverlap, AssignmentRecord, OrgUnitNode
 
@@ -262,6 +262,35 @@ def org_unit_ancestors(*, org_unit: OrgUnit) -> list[OrgUnit]:
     ids = [int(part) for part in org_unit.path.strip("/").split("/") if part]
     by_id = OrgUnit.objects.in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
+
+
+def org_unit_choices(*, include_closed: bool = False) -> list[tuple[str, str]]:
+    """(code, indented name) of the org units in tree order, for the edit forms' pickers."""
+    units = OrgUnit.objects.order_by("path")
+    if not include_closed:
+        units = units.filter(valid_to__isnull=True)
+    return [
+        (code, "\u00a0\u00a0" * (path.count("/") - 2) + f"{name} ({code})")
+        for code, name, path in units.values_list("code", "name", "path")
+    ]
+
+
+def job_family_list() -> QuerySet[JobFamily]:
+    return JobFamily.objects.order_by("name")
+
+
+def job_family_get(*, code: str) -> JobFamily:
+    family = JobFamily.objects.filter(code=code).first()
+    if family is None:
+        raise AccessDenied(f"No job family {code}")
+    return family
+
+
+def job_role_get(*, code: str) -> JobRole:
+    role = JobRole.objects.select_related("family").filter(code=code).first()
+    if role is None:
+        raise AccessDenied(f"No job role {code}")
+    return role
 
 
 def job_role_list() -> QuerySet[JobRole]:

@@ -99,7 +99,9 @@ def company(db: Any) -> Company:
         start_date=dt.date(2024, 1, 1),
         end_date=dt.date(2026, 12, 31),
     )
-    InitiativeMetric.objects.create(initiative=initiative, metric=csat, baseline=60.0, target=80.0)
+    InitiativeMetric.objects.create(
+        initiative=initiative, metric=csat, org_unit=cs, baseline=60.0, target=80.0
+    )
     return Company(
         root=root,
         sales=sales,

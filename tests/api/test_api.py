@@ -135,7 +135,9 @@ def test_initiatives(admin, company):
     assert data[0]["code"] == "better-service"
     metric = data[0]["metrics"][0]
     assert metric["baseline"] == 60.0 and metric["target"] == 80.0 and metric["latest"] == 72.0
-    assert metric["progress"] == pytest.approx(0.6)
+    assert metric["baseline_source"] == "entered" and metric["measured_at"] == "CS"
+    assert metric["now"] == pytest.approx(71.0)  # the mean of the last three values, 70, 71, 72
+    assert metric["progress"] == pytest.approx(0.55)
     assert admin.get("/api/initiatives", {"status": "completed"}).json() == []
 
 

@@ -83,3 +83,59 @@ def test_list_query_count_does_not_grow(count, company, make_user, login, django
     client = login(make_user(roles=["ld_admin"]))
     with django_assert_max_num_queries(8):
         assert client.get(reverse("metrics")).status_code == 200
+
+
+METRIC_FORM = {
+    "code": "cost-per-hire",
+    "name": "Cost per hire",
+    "unit": "EUR",
+    "grain": "company",
+    "frequency": "monthly",
+    "direction": "down",
+    "decimals": "0",
+    "description": "",
+}
+
+
+@pytest.mark.parametrize("role", ["ld_team", "stakeholder", "manager", "learner"])
+def test_metric_forms_are_for_those_allowed(company, make_user, login, role):
+    client = login(make_user(roles=[role]))
+    assert client.get(reverse("metric_new")).status_code == 403
+    assert client.post(reverse("metric_new"), METRIC_FORM).status_code == 403
+    assert client.post(reverse("metric_edit", args=["csat"]), METRIC_FORM).status_code == 403
+    assert "cost-per-hire" not in client.get(reverse("metrics")).text
+
+
+def test_create_and_edit_a_metric_rebuilds_series_on_a_grain_change(company, make_user, login):
+    from tandem.metrics.models import MetricDefinition, MetricSeries
+    from tandem.metrics.services import metric_series_rebuild
+
+    client = login(make_user(roles=["ld_admin"]))
+    assert reverse("metric_new") in client.get(reverse("metrics")).text
+    response = client.post(reverse("metric_new"), METRIC_FORM)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "metric_detail", args=["cost-per-hire"]
+    )
+    add_quiz_scores(company, company.reports)
+    metric_series_rebuild(metric_ids=[company.quiz.pk])
+    assert MetricSeries.objects.filter(metric=company.quiz).exists()
+    edit = {**METRIC_FORM, "name": "Quiz", "unit": "points", "grain": "org_unit", "decimals": "1"}
+    del edit["code"]
+    assert client.post(reverse("metric_edit", args=["quiz"]), edit).status_code == 302
+    assert MetricDefinition.objects.get(code="quiz").grain == "org_unit"
+    assert not MetricSeries.objects.filter(metric=company.quiz).exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"code": "csat"}, "already exists"),
+        ({"decimals": "12"}, "less than or equal to 6"),
+        ({"grain": "galaxy"}, "Select a valid choice"),
+        ({"unit": ""}, "This field is required"),
+    ],
+)
+def test_bad_metric_input_is_shown_on_the_form(company, make_user, login, change, message):
+    client = login(make_user(roles=["ld_admin"]))
+    response = client.post(reverse("metric_new"), {**METRIC_FORM, **change})
+    assert response.status_code == 400 and message in response.text

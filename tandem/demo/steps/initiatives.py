@@ -361,18 +361,33 @@ class Series:
                     headcount[unit] += 1
                     leavers[unit] += employee_id in voluntary
             for unit, count in headcount.items():
-                self.add("voluntary-attrition-pct", month, "org_unit", unit, 100 * leavers[unit] / count)
+                # The company figure is recorded as the company's (not as one more org unit), so the
+                # company line is the company's rate, not a mean of department rates.
+                kind, code = ("company", "") if unit == COMPANY_CODE else ("org_unit", unit)
+                self.add("voluntary-attrition-pct", month, kind, code, 100 * leavers[unit] / count)
 
 
-def _baselines(rows: list[ObservationRow], months: list[dt.date]) -> dict[tuple[str, dt.date], float]:
-    """Average value of each metric in each month (across people or teams)."""
-    sums: dict[tuple[str, dt.date], list[float]] = defaultdict(list)
+def _company_lines(rows: list[ObservationRow]) -> dict[str, list[tuple[dt.date, float]]]:
+    """Each metric's company line as the initiative pages read it: recorded company values, else the
+    monthly mean across org units or people (every demo group is above the minimum group size)."""
+    company: dict[str, dict[dt.date, float]] = defaultdict(dict)
+    values: dict[str, dict[dt.date, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        # Company-wide attrition stands for the whole org unit grain metric.
-        if row.metric_code == "voluntary-attrition-pct" and row.entity_code != COMPANY_CODE:
-            continue
-        sums[(row.metric_code, row.period_start)].append(row.value)
-    return {key: sum(values) / len(values) for key, values in sums.items()}
+        if row.entity_kind == "company":
+            company[row.metric_code][row.period_start] = row.value
+        else:
+            values[row.metric_code][row.period_start].append(row.value)
+    lines = {code: sorted(points.items()) for code, points in company.items()}
+    for code, by_month in values.items():
+        if code not in lines:
+            lines[code] = sorted((month, sum(v) / len(v)) for month, v in by_month.items())
+    return lines
+
+
+def _three_month_mean(line: list[tuple[dt.date, float]], *, until: dt.date) -> float:
+    """What tandem.metrics.selectors.window_mean gives on that line (the baseline the page shows)."""
+    window = [value for month, value in line if month <= until][-3:]
+    return sum(window) / len(window)
 
 
 def create_initiatives(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
@@ -396,11 +411,12 @@ def create_initiatives(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
     tick(1)
     counts = metric_observations_upsert(rows=series.rows, actor_id=None, source="demo", audit=False)
     tick(1)
-    averages = _baselines(series.rows, ctx.months)
+    lines = _company_lines(series.rows)
     for spec in INITIATIVES:
         start = ctx.months[spec.start_month]
-        # The baseline is the quarter before the start, smoothing one noisy month.
-        window = ctx.months[max(0, spec.start_month - 3) : spec.start_month] or [start]
+        # The baseline is measured by Tandem: the mean of the three months up to the one before the start,
+        # on the company line. The demo computes it the same way only to set targets relative to it.
+        baseline_date = ctx.months[max(0, spec.start_month - 1)]
         year, month = divmod(start.month - 1 + spec.months, 12)
         end = dt.date(start.year + year, month + 1, 1) - dt.timedelta(days=1)
         initiative_create(
@@ -414,14 +430,12 @@ def create_initiatives(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
             sponsor_org_unit_code=spec.sponsor,
         )
         for metric_code, target in spec.targets.items():
-            values = [averages[(metric_code, m)] for m in window if (metric_code, m) in averages]
-            baseline = round(sum(values) / len(values), 2)
+            baseline = _three_month_mean(lines[metric_code], until=baseline_date)
             initiative_metric_link(
                 actor_id=None,
                 initiative_code=spec.code,
                 metric_code=metric_code,
-                baseline=baseline,
-                baseline_date=window[0],
+                baseline_date=baseline_date,
                 target=round(target(baseline), 2),
                 target_date=end,
             )

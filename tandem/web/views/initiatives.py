@@ -16,6 +16,7 @@ from tandem.core.dates import today
 from tandem.initiatives.models import Initiative
 from tandem.initiatives.selectors import InitiativeMetricProgress, initiative_get, initiative_list
 from tandem.web.viewer import viewer_of
+from tandem.web.views.initiatives_edit import urlpatterns as edit_urls
 
 HISTORY_DAYS = 3 * 365
 
@@ -33,8 +34,14 @@ def initiative_chart(*, progress: InitiativeMetricProgress, width: int = 720) ->
         )
     if progress.target is not None:
         rules.append(Rule(label="Target", value=progress.target, kind="target", decimals=progress.decimals))
+    # The three-period average is drawn too: baseline and progress are read from it, so both can be checked
+    # against the chart.
+    smoothed = [(p.period_start, p.value) for p in progress.smoothed]
     return line_chart_svg(
-        series=[Series(name=progress.series.label, points=progress.series.chart_points)],
+        series=[
+            Series(name=progress.series.label, points=progress.series.chart_points),
+            Series(name="3-period average", points=smoothed),
+        ],
         y_title=progress.unit,
         rules=rules,
         width=width,
@@ -52,7 +59,12 @@ def initiatives(request: HttpRequest) -> HttpResponse:
         status=status if status in Initiative.Status.values else "",
         since=_since(),
     )
-    context = {"initiatives": items, "status": status, "statuses": Initiative.Status.choices}
+    context = {
+        "initiatives": items,
+        "status": status,
+        "statuses": Initiative.Status.choices,
+        "can_edit": viewer.can(Capability.MANAGE_INITIATIVES),
+    }
     return render(request, "web/initiatives/list.html", context)
 
 
@@ -70,11 +82,13 @@ def initiative_detail(request: HttpRequest, code: str) -> HttpResponse:
             "initiative": initiative,
             "metrics": metrics,
             "can_view_metrics": viewer.can(Capability.VIEW_METRICS),
+            "can_edit": viewer.can(Capability.MANAGE_INITIATIVES),
         },
     )
 
 
 urlpatterns = [
+    *edit_urls,
     path("", initiatives, name="initiatives"),
     path("<slug:code>/", initiative_detail, name="initiative_detail"),
 ]

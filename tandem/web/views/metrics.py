@@ -29,6 +29,7 @@ from tandem.metrics.selectors import (
 from tandem.org.models import OrgUnit
 from tandem.org.selectors import org_unit_descendant_ids
 from tandem.web.viewer import viewer_of
+from tandem.web.views.metrics_edit import urlpatterns as edit_urls
 
 HISTORY_DAYS = 2 * 365
 MAX_LINES = 8
@@ -58,7 +59,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
                 ),
             }
         )
-    return render(request, "web/metrics/list.html", {"rows": rows})
+    context = {"rows": rows, "can_edit": viewer.can(Capability.MANAGE_METRICS)}
+    return render(request, "web/metrics/list.html", context)
 
 
 def _chart_units(
@@ -128,11 +130,13 @@ def metric_detail(request: HttpRequest, code: str) -> HttpResponse:
         "people_limit": PEOPLE_LIMIT if selected else PEOPLE_LIMIT_UNFILTERED,
         "min_group": min_group_size(),
         "is_person_grain": metric.grain == MetricDefinition.Grain.PERSON,
+        "can_edit": viewer.can(Capability.MANAGE_METRICS),
     }
     return render(request, "web/metrics/detail.html", context)
 
 
 urlpatterns = [
+    *edit_urls,
     path("", metrics, name="metrics"),
     path("<slug:code>/", metric_detail, name="metric_detail"),
 ]

@@ -23,6 +23,7 @@ from tandem.org.selectors import (
     people_flow_by_month,
 )
 from tandem.web.viewer import viewer_of
+from tandem.web.views.org_edit import urlpatterns as edit_urls
 
 MONTHS = 24
 
@@ -47,7 +48,8 @@ def org_tree(request: HttpRequest) -> HttpResponse:
         }
         for node in nodes
     ]
-    return render(request, "web/org/tree.html", {"rows": rows})
+    context = {"rows": rows, "can_edit": viewer.can(Capability.MANAGE_ORG)}
+    return render(request, "web/org/tree.html", context)
 
 
 def org_unit_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -122,11 +124,13 @@ def org_unit_detail(request: HttpRequest, code: str) -> HttpResponse:
         "hires_12m": sum(h for _, h, _ in flow),
         "leavers_12m": sum(x for _, _, x in flow),
         "metrics": metrics,
+        "can_edit": viewer.can(Capability.MANAGE_ORG),
     }
     return render(request, "web/org/detail.html", context)
 
 
 urlpatterns = [
+    *edit_urls,
     path("", org_tree, name="org_tree"),
     path("<str:code>/", org_unit_detail, name="org_unit_detail"),
 ]
