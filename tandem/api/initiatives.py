@@ -31,7 +31,9 @@ class InitiativeMetricOut(Schema):
     now: float | None = Field(description="The mean of the line's last three values (progress uses it)")
     latest: float | None = Field(description="The line's last single value")
     latest_period: dt.date | None
-    measured_at: str | None = Field(description="Org unit code the link is measured at; null: the company line")
+    measured_at: str | None = Field(
+        description="Org unit code the link is measured at; null: the company line"
+    )
     series: str = Field(description="Which line the figures come from (the company line outside your scope)")
     progress: float | None = Field(description="(now - baseline) / (target - baseline); 1 = target reached")
 

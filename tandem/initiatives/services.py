@@ -110,7 +110,7 @@ def initiative_update(
 ) -> Initiative:
     """Replace an initiative's fields (the code stays: pages, programs and exports refer to it)."""
     initiative = (
-        Initiative.objects.select_for_update()
+        Initiative.objects.select_for_update(of=("self",))
         .select_related("owner", "sponsor_org_unit")
         .filter(code=code)
         .first()

@@ -195,9 +195,45 @@ def test_initiatives_with_owners_and_linked_metrics(demo):
     for initiative in initiatives:
         assert initiative.owner is not None and initiative.owner.status == "active"
         links = list(initiative.metric_links.all())
-        assert links and all(link.baseline is not None and link.target is not None for link in links)
+        # Baselines are measured by Tandem from the baseline date (see the next test), not typed in.
+        assert links and all(link.baseline_date is not None and link.target is not None for link in links)
     assert initiatives.get(code="cloud-migration").owner.job_title == "Chief Technology Officer"
     assert initiatives.get(code="customer-experience").owner.job_title == "Head of Customer Service"
+
+
+def _company_line(metric_code: str) -> list[tuple[dt.date, float]]:
+    """The company line recomputed from the observations: recorded company values, else the monthly mean."""
+    rows = MetricObservation.objects.filter(metric__code=metric_code).values_list(
+        "period_start", "entity_key", "value"
+    )
+    company = sorted((period, value) for period, key, value in rows if key == "company")
+    if company:
+        return company
+    by_month: dict[dt.date, list[float]] = {}
+    for period, _key, value in rows:
+        by_month.setdefault(period, []).append(value)
+    return sorted((period, sum(values) / len(values)) for period, values in by_month.items())
+
+
+def test_initiative_figures_agree_with_the_observations_and_the_chart(demo):
+    """Each initiative figure two ways: the selector the pages use, and straight from the observations."""
+    from tandem.core.scope import PersonScope
+    from tandem.initiatives.selectors import initiative_list
+
+    for initiative in initiative_list(scope=PersonScope.all()):
+        if initiative.end_date < today():
+            assert initiative.status == "completed", initiative.code
+        for progress in initiative.metrics:
+            line = _company_line(progress.metric_code)
+            before = [value for period, value in line if period <= progress.baseline_date][-3:]
+            assert progress.baseline_source == "measured", progress.metric_code
+            assert progress.baseline == pytest.approx(sum(before) / len(before))
+            charted = {point.period_start: point.value for point in progress.smoothed}
+            assert charted[progress.baseline_measured.last_period] == pytest.approx(progress.baseline)
+            recent = [value for _period, value in line][-3:]
+            assert progress.now.value == pytest.approx(sum(recent) / len(recent))
+            expected = (progress.now.value - progress.baseline) / (progress.target - progress.baseline)
+            assert progress.progress == pytest.approx(expected)
 
 
 def test_one_demo_account_per_role(demo):
