@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, Protocol
 
+from tandem.demo.gunicorn_worker import REQUEST_LINE_LIMIT
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_SETTINGS = "config.settings.local"
@@ -45,6 +47,12 @@ def serve_commands(*, host: str, port: int, workers: int) -> list[list[str]]:
         # Threads keep a page responsive while another request renders a chart.
         "--threads",
         "4",
+        # gunicorn's threaded worker, answering the request-line and header limits with xAPI JSON errors;
+        # xAPI clients send an Agent and IRIs in the query, so the request line may use gunicorn's maximum.
+        "--worker-class",
+        "tandem.demo.gunicorn_worker.XapiThreadWorker",
+        "--limit-request-line",
+        str(REQUEST_LINE_LIMIT),
         "--graceful-timeout",
         "10",
         "--access-logfile",

@@ -6,6 +6,7 @@ Views parse the request and shape the response; storing and querying live in tan
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -107,17 +108,23 @@ def _flag(params: dict[str, str], name: str) -> bool:
     return value == "true"
 
 
+# RFC 9110 12.5.4: a language range is "*" or 1-8 letters then "-" and 1-8 alphanumerics; q is 0 to 1 with
+# at most three decimals. Anything else in the header is skipped (it only ranks languages).
+_LANGUAGE_RANGE = re.compile(r"^(?:\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)$")
+_QUALITY = re.compile(r"^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$")
+_MAX_LANGUAGE_RANGES = 32
+
+
 def _languages(headers: Mapping[str, str]) -> list[str]:
-    header = headers.get("Accept-Language", "")
+    """Accept-Language ranges, best first; malformed parts are ignored, and only the first 32 are read."""
+    header = headers.get("Accept-Language", "")[:2048]
     ranked = []
-    for part in header.split(","):
-        tag, _, quality = part.strip().partition(";q=")
-        if tag:
-            try:
-                ranked.append((float(quality or 1), tag.strip()))
-            except ValueError:
-                continue
-    return [tag for _q, tag in sorted(ranked, key=lambda pair: -pair[0])]
+    for position, part in enumerate(header.split(",")[:_MAX_LANGUAGE_RANGES]):
+        tag, _, params = part.strip().partition(";")
+        quality = params.strip().removeprefix("q=").removeprefix("Q=").strip() if params else "1"
+        if _LANGUAGE_RANGE.match(tag.strip()) and _QUALITY.match(quality) and float(quality) > 0:
+            ranked.append((-float(quality), position, tag.strip()))
+    return [tag for _q, _position, tag in sorted(ranked)]
 
 
 def _format(params: dict[str, str]) -> str:
@@ -151,7 +158,8 @@ def _filters(params: dict[str, str], *, version: str) -> StatementFilter:
             except (XapiValidationError, ValueError) as error:
                 raise LrsBadRequest(f"{name} is not a timestamp", field=name, rule="timestamp") from error
     limit_text = params.get("limit", str(DEFAULT_LIMIT))
-    if not limit_text.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²" and "١٢٣", which int() refuses or misreads.
+    if not (limit_text.isascii() and limit_text.isdigit()):
         raise LrsBadRequest("limit must be a non-negative integer", field="limit", rule="integer")
     return StatementFilter(
         agent_ifi=agent,
