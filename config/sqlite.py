@@ -6,6 +6,8 @@ Kept free of Django imports.
 
 from __future__ import annotations
 
+import re
+
 SQLITE_PRAGMAS = (
     # WAL lets readers (progress pages) run while a writer (an import) holds the lock; NORMAL syncs at
     # checkpoints only, which WAL keeps safe against corruption (a power cut may lose the last commits).
@@ -16,3 +18,24 @@ SQLITE_PRAGMAS = (
     # many commits (ingest over HTTP +15% here). Readers pay a slightly longer WAL lookup.
     " PRAGMA wal_autocheckpoint=10000;"
 )
+
+# A lone UTF-16 surrogate escape in JSON text ("\udc80" not part of a pair), not preceded by an escaped backslash.
+_LONE_SURROGATE_ESCAPE = re.compile(
+    rb"(?<!\\)((?:\\\\)*)"
+    rb"(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+
+
+def sqlite_text(data: bytes) -> str:
+    """The connection's text_factory: TEXT values as str, whatever an earlier release stored.
+
+    The write path refuses lone surrogates now (tandem.lrs.xapi.jsontext), but rows stored before may hold them:
+    as JSON escapes, which json.loads turns into strings no page can encode to UTF-8, and, through SQLite's
+    JSON functions (json_extract), as bytes that are not UTF-8 ("Could not decode to UTF-8 column"). Both
+    become U+FFFD here, so one such row cannot take a page down. Valid text is decoded as before; the escape
+    search runs only when the bytes hold a surrogate escape at all.
+    """
+    if (b"\\ud" in data or b"\\uD" in data) and _LONE_SURROGATE_ESCAPE.search(data):
+        data = _LONE_SURROGATE_ESCAPE.sub(rb"\1\\ufffd", data)
+    return data.decode("utf-8", "replace")

@@ -43,6 +43,7 @@ from tandem.lrs.xapi import (
     XapiValidationError,
     json_value_check,
     signature_verify,
+    statement_differences,
     statement_equivalent,
     statement_validate,
     timestamp_parse,
@@ -549,8 +550,11 @@ def _statements_write(
             if stored_exact is None:
                 new.append((statement_uuid, statement))
             elif not statement_equivalent(a=stored_exact, b=statement):
+                differ = statement_differences(a=stored_exact, b=statement)
                 raise LrsConflict(
-                    f"Statement {statement_uuid} is already stored with different content",
+                    f"Statement {statement_uuid} is already stored with different content"
+                    + (f" (differs in {', '.join(differ)})" if differ else "")
+                    + ": a statement id names one statement; send a new id for a different statement",
                     field="id",
                     rule="conflict",
                 )

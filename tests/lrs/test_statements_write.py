@@ -101,6 +101,19 @@ def test_lrs_statement_existing_id_different_content_is_409(xapi):
     assert Statement.objects.count() == 1
 
 
+def test_id_conflict_message_names_the_fields_that_differ(xapi):
+    """Issue 13 §2: an id conflict says which fields differ, not only that the content does."""
+    data = statement(result={"score": {"raw": 5}})
+    assert xapi.post(data).status_code == 200
+    changed = {**data, "actor": {**data["actor"], "name": "Ann B."}, "result": {"score": {"raw": 6}}}
+    response = xapi.post(changed)
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert f"Statement {data['id']} is already stored with different content" in error
+    assert "(differs in actor.name, result.score.raw)" in error
+    assert "send a new id for a different statement" in error
+
+
 def test_lrs_statement_lrs_sets_stored_authority_and_timestamp(xapi, lrs_client):
     data = statement(authority=agent("someone@example.com", "Impostor"))
     xapi.post(data)

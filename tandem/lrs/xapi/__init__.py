@@ -4,7 +4,7 @@ The storage and HTTP layers call these; nothing here touches the database or the
 """
 
 from tandem.lrs.xapi.agents import account_ifi_parts, agent_ifi, mbox_normalise
-from tandem.lrs.xapi.compare import statement_equivalent
+from tandem.lrs.xapi.compare import statement_differences, statement_equivalent
 from tandem.lrs.xapi.errors import XapiValidationError
 from tandem.lrs.xapi.formats import duration_seconds, timestamp_parse
 from tandem.lrs.xapi.jsontext import MAX_JSON_DEPTH, json_parse, json_value_check
@@ -42,6 +42,7 @@ __all__ = [
     "normalise",
     "signature_verify",
     "statement_activity_ids",
+    "statement_differences",
     "statement_equivalent",
     "statement_format",
     "statement_validate",

@@ -175,6 +175,35 @@ def _statement(statement: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _differences(left: Any, right: Any, path: str, found: list[str], limit: int) -> None:
+    if len(found) >= limit:
+        return
+    if isinstance(left, dict) and isinstance(right, dict):
+        for key in sorted(set(left) | set(right), key=str):
+            inner = f"{path}.{key}" if path else str(key)
+            if key not in left or key not in right:
+                found.append(inner)
+            else:
+                _differences(left[key], right[key], inner, found, limit)
+            if len(found) >= limit:
+                return
+    elif _tagged(left) != _tagged(right):
+        found.append(path or "statement")
+
+
+def statement_differences(*, a: Mapping[str, Any], b: Mapping[str, Any], limit: int = 5) -> list[str]:
+    """The JSON paths (at most ``limit``) where ``a`` and ``b`` differ under the comparison rules, for a
+    message ("actor.name, result.score.raw"); empty when they are equivalent."""
+    left, right = _statement(a), _statement(b)
+    for key in _OPTIONAL_ASSIGNED:
+        if (key in left) != (key in right):
+            left.pop(key, None)
+            right.pop(key, None)
+    found: list[str] = []
+    _differences(left, right, "", found, limit)
+    return found
+
+
 def statement_equivalent(*, a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """True when ``a`` and ``b`` are the same statement per the Statement Comparison Requirements.
 

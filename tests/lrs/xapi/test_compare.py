@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tandem.lrs.xapi import statement_equivalent
+from tandem.lrs.xapi import statement_differences, statement_equivalent
 from tests.lrs.xapi.statements import all_examples, assessment_answer, course_completion, team_attended
 
 
@@ -190,3 +190,15 @@ def test_equivalence_symmetric_and_sensitive(raw: int, response: str) -> None:
     b["result"]["response"] = response
     assert statement_equivalent(a=a, b=b) == statement_equivalent(a=b, b=a)
     assert not statement_equivalent(a=a, b=b)
+
+
+def test_statement_differences_lists_the_paths_that_differ_under_the_comparison_rules() -> None:
+    a = course_completion()
+    b = copy.deepcopy(a)
+    assert statement_differences(a=a, b=b) == []
+    b["verb"]["display"] = {"fr": "terminé"}  # ignored by the comparison
+    b["result"]["score"]["raw"] = 1
+    b["context"]["platform"] = "Other LMS"
+    assert statement_differences(a=a, b=b) == ["context.platform", "result.score.raw"]
+    del b["result"]
+    assert statement_differences(a=a, b=b) == ["context.platform", "result"]
