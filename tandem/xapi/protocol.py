@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.datastructures import CaseInsensitiveMapping
 from django.views.decorators.csrf import csrf_exempt
 
-from tandem.lrs.auth import lrs_client_authenticate
+from tandem.lrs.auth import LrsThrottled, lrs_client_authenticate
 from tandem.lrs.models import LrsClient
 from tandem.lrs.records import LrsBadRequest, LrsError
 
@@ -166,7 +166,13 @@ def version_negotiate(call: Call) -> str:
 
 def call_client(call: Call) -> LrsClient:
     """The credential of the call (HTTP Basic), or 401 with the challenge."""
-    client = lrs_client_authenticate(authorization=call.headers.get("Authorization", ""))
+    try:
+        client = lrs_client_authenticate(
+            authorization=call.headers.get("Authorization", ""),
+            client_address=str(call.request.META.get("REMOTE_ADDR", "")),
+        )
+    except LrsThrottled as throttled:
+        raise Refused(429, str(throttled), {"Retry-After": str(throttled.retry_after)}) from throttled
     if client is None:
         raise Refused(401, "Valid credentials are required", {"WWW-Authenticate": 'Basic realm="xAPI"'})
     return client

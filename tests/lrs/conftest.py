@@ -32,3 +32,13 @@ def xapi_for(client: Client, version: str) -> Callable[..., Xapi]:
         return Xapi(client, LrsClientFactory(scopes=scopes).key, version)
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _auth_failures_forgotten():
+    """Failed Basic checks are counted per process (tandem.lrs.auth): each test starts with none."""
+    from tandem.lrs.auth import lrs_auth_throttle_clear
+
+    lrs_auth_throttle_clear()
+    yield
+    lrs_auth_throttle_clear()
