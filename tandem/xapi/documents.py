@@ -12,7 +12,6 @@ import json
 import re
 from dataclasses import dataclass
 
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.http import http_date
 
@@ -39,9 +38,8 @@ from tandem.xapi.protocol import (
     DOCUMENT_METHODS,
     Call,
     Refused,
-    body_length_check,
     call_client,
-    too_large,
+    request_body,
     uuid_param,
     xapi_response,
     xapi_view,
@@ -108,11 +106,7 @@ def _content(call: Call) -> tuple[bytes, str]:
         body = call.content
         content_type = call.headers.get("Content-Type") or "application/octet-stream"
     else:
-        body_length_check(call.request)
-        try:
-            body = call.request.body
-        except RequestDataTooBig as error:
-            raise too_large() from error
+        body = request_body(call.request)
         content_type = call.request.META.get("CONTENT_TYPE") or "application/octet-stream"
     if "\x00" in content_type:
         raise LrsBadRequest("Content-Type contains a NUL character", field="Content-Type", rule="nul")

@@ -90,6 +90,28 @@ def body_length_check(request: HttpRequest) -> None:
         raise too_large()
 
 
+def request_body(request: HttpRequest) -> bytes:
+    """The request body, at most MAX_BODY_BYTES (413 beyond), sent with a Content-Length or chunked.
+
+    Django reads a body only up to CONTENT_LENGTH, so a `Transfer-Encoding: chunked` request (no length; the
+    server has decoded the chunks, and gunicorn marks such a stream `wsgi.input_terminated`) would read as
+    empty. Those are read from the WSGI stream directly, one byte past the limit to tell "too large"."""
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if chunked and not request.META.get("CONTENT_LENGTH"):
+        stream = request.META.get("wsgi.input")
+        if stream is None:
+            return b""
+        data = stream.read(MAX_BODY_BYTES + 1)
+        if len(data) > MAX_BODY_BYTES:
+            raise too_large()
+        return bytes(data)
+    body_length_check(request)
+    try:
+        return request.body
+    except RequestDataTooBig as error:  # no Content-Length and still too large
+        raise too_large() from error
+
+
 def call_parse(request: HttpRequest, *, methods: Collection[str] = STATEMENT_METHODS) -> Call:
     """The call a request makes; `methods` are those the resource answers (and so the alternate syntax may
     name: DELETE only on the document resources)."""

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.http import http_date
 
@@ -44,9 +43,8 @@ from tandem.xapi.protocol import (
     SUPPORTED_VERSIONS,
     Call,
     Refused,
-    body_length_check,
     call_client,
-    too_large,
+    request_body,
     uuid_param,
     xapi_response,
     xapi_view,
@@ -84,14 +82,7 @@ def _body(call: Call) -> tuple[Any, list[AttachmentPart]]:
         raise Refused(
             400, f"Content-Type {content_type[:60]} is not accepted; send application/json or multipart/mixed"
         )
-    if call.content is not None:
-        raw = call.content
-    else:
-        body_length_check(call.request)
-        try:
-            raw = call.request.body
-        except RequestDataTooBig as error:  # no Content-Length (chunked) and still too large
-            raise too_large() from error
+    raw = call.content if call.content is not None else request_body(call.request)
     parts: list[AttachmentPart] = []
     if content_type == "multipart/mixed":
         raw, parts = multipart_parse(body=raw, content_type=call.headers.get("Content-Type", ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -256,3 +257,37 @@ def test_lrs_agent_parameter_as_json_object(xapi):
         ).status_code
         == 200
     )
+
+
+def _chunked(xapi: Xapi, body: bytes, path: str = "/xapi/statements"):
+    """A POST as gunicorn hands a `Transfer-Encoding: chunked` request to Django: the chunks decoded into the
+    WSGI stream, no CONTENT_LENGTH, the stream marked terminated."""
+    return xapi.http.post(
+        path,
+        data=body,
+        content_type="application/json",
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+        # A real stream (read(n) returns what there is), as gunicorn's; the test client's FakePayload is stricter.
+        **{"wsgi.input_terminated": True, "wsgi.input": io.BytesIO(body)},
+        **xapi.headers(),
+    )
+
+
+def test_chunked_statement_post_is_read(xapi: Xapi):
+    """Issue 13 §5: a chunked body used to read as empty ("not valid JSON"); it is read, under the same limit."""
+    data = [statement(), statement()]
+    response = _chunked(xapi, json.dumps(data).encode())
+    assert response.status_code == 200, response.content
+    assert response.json() == [data[0]["id"], data[1]["id"]]
+    assert Statement.objects.count() == 2
+
+
+def test_chunked_body_over_the_limit_is_413_and_stores_nothing(xapi: Xapi):
+    from tandem.xapi.protocol import MAX_BODY_BYTES
+
+    big = statement(result={"response": "x" * MAX_BODY_BYTES})
+    response = _chunked(xapi, json.dumps(big).encode())
+    assert response.status_code == 413
+    assert response.json()["error"] == f"The request body is larger than the {MAX_BODY_BYTES} bytes allowed"
+    assert not Statement.objects.exists()
