@@ -16,8 +16,10 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tandem.accounts.models import Role
 from tandem.lrs.models import Document, Statement
 from tandem.lrs.xapi import MAX_JSON_DEPTH
+from tests.factories import UserFactory
 from tests.lrs.factories import COURSE, LrsClientFactory, Xapi, agent, basic_auth, statement
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +124,8 @@ def test_nesting_at_the_limit_is_stored_and_read_back_one_deeper_is_refused(xapi
         got = xapi.get({"statementId": ok["id"], "format": fmt})
         assert got.status_code == 200 and got.json()["context"]["extensions"][EXTENSION] == nested
     assert xapi.get({"format": "canonical"}).status_code == 200
+    xapi.http.force_login(UserFactory(roles=[Role.LD_TEAM]))
+    assert xapi.http.get("/learning/statements/").status_code == 200
     too_deep = statement(context={"extensions": {EXTENSION: [nested]}})
     body = _refused_with_reason(xapi.post(too_deep))
     assert body["rule"] == f"nests objects and arrays deeper than {MAX_JSON_DEPTH} levels"

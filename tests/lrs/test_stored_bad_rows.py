@@ -11,6 +11,7 @@ import json
 import pytest
 from django.db import connection
 
+from config.sqlite import sqlite_text
 from tandem.accounts.models import Role
 from tandem.lrs.models import ActivityDefinition, Statement
 from tandem.lrs.services import statements_store
@@ -89,3 +90,21 @@ def test_a_new_statement_with_a_lone_surrogate_is_refused(client):
         assert response.json()["rule"].startswith("holds a lone UTF-16 surrogate")
         assert response.json()["field"] in ("actor.name", "object.definition.name.en-US")
     assert not Statement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        (b'{"n": "Ann \\ud800"}', '{"n": "Ann \\ufffd"}'),
+        (b'{"n": "x\\udc80y"}', '{"n": "x\\ufffdy"}'),
+        (b'{"n": "\\ud83d\\ude00"}', '{"n": "\\ud83d\\ude00"}'),  # a pair (an emoji) is kept
+        (b'{"n": "\\\\ud800"}', '{"n": "\\\\ud800"}'),  # an escaped backslash, then text: kept
+        (b'{"n": "\\u00e9"}', '{"n": "\\u00e9"}'),
+        (b"caf\xc3\xa9", "café"),
+        (b"bad \xed\xa0\x80", "bad \ufffd\ufffd\ufffd"),  # what json_extract made of "\ud800"
+    ],
+)
+def test_sqlite_text_reads_lone_surrogates_as_replacement_characters(stored: bytes, read: str):
+    assert sqlite_text(stored) == read
+    if read.startswith("{"):
+        json.loads(read)  # still JSON
