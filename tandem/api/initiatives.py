@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from tandem.accounts.permissions import Capability
-from tandem.api.common import viewer_with
+from tandem.api.common import choices, viewer_with
 from tandem.core.dates import today
 from tandem.initiatives.models import Initiative
 from tandem.initiatives.selectors import initiative_list
@@ -51,8 +52,11 @@ class InitiativeOut(Schema):
     metrics: list[InitiativeMetricOut]
 
 
+InitiativeStatus = Annotated[Initiative.Status, choices(Initiative.Status, title="InitiativeStatus")]
+
+
 class InitiativeFilters(Schema):
-    status: Initiative.Status | None = None
+    status: InitiativeStatus | None = None
 
 
 @router.get("", response=list[InitiativeOut], summary="Initiatives with metric progress")

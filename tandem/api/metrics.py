@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from tandem.accounts.permissions import Capability
-from tandem.api.common import Page, viewer_with
+from tandem.api.common import Day, Page, PageParams, viewer_with
 from tandem.core.dates import today
 from tandem.core.scope import AccessDenied
 from tandem.metrics.selectors import (
@@ -57,12 +57,11 @@ class ObservationsPage(Page):
     items: list[ObservationOut]
 
 
-class ObservationFilters(Schema):
+class ObservationFilters(PageParams):
     org_unit: str = Field("", description="Org unit code; includes the units below it")
-    date_from: dt.date | None = Field(None, alias="from", description="First period start (YYYY-MM-DD)")
-    date_to: dt.date | None = Field(None, alias="to", description="Last period start (YYYY-MM-DD)")
-    limit: int = Field(500, ge=1, le=5000)
-    offset: int = Field(0, ge=0)
+    date_from: Day | None = Field(None, alias="from", description="First period start (YYYY-MM-DD)")
+    date_to: Day | None = Field(None, alias="to", description="Last period start (YYYY-MM-DD)")
+    limit: int = Field(500, ge=1, le=5000, description="How many observations (1-5000)")
 
 
 @router.get("", response=list[MetricOut], summary="Metric definitions with the latest company value")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from tandem.accounts.permissions import Capability
-from tandem.api.common import MAX_LIMIT, Page, viewer_with
+from tandem.api.common import Day, Page, PageParams, choices, viewer_with
 from tandem.core.dates import today
 from tandem.org.models import Person
 from tandem.org.records import AssignmentRecord
@@ -68,14 +69,17 @@ class AssignmentsOut(Schema):
     items: list[AssignmentOut]
 
 
-class PeopleFilters(Schema):
+PersonStatus = Annotated[
+    Person.Status, choices(Person.Status, title="PersonStatus", description="Employment status")
+]
+
+
+class PeopleFilters(PageParams):
     q: str = ""
     org_unit: str = Field("", description="Org unit code; includes the units below it")
     role: str = Field("", description="Job role code")
     location: str = ""
-    status: Person.Status | None = None
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    status: PersonStatus | None = None
 
 
 def _person(*, person: Person) -> PersonOut:
@@ -151,7 +155,7 @@ def person(request: HttpRequest, employee_id: str) -> PersonDetailOut:
     response=AssignmentsOut,
     summary="Assignment history, or where the person was on one date (as_of)",
 )
-def assignments(request: HttpRequest, employee_id: str, as_of: dt.date | None = None) -> AssignmentsOut:
+def assignments(request: HttpRequest, employee_id: str, as_of: Day | None = None) -> AssignmentsOut:
     viewer = viewer_with(request=request, capability=Capability.VIEW_PEOPLE)
     found = person_get(scope=viewer.scope, employee_id=employee_id)
     if as_of is None:
