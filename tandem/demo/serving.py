@@ -112,8 +112,29 @@ def _stop(processes: Sequence[subprocess.Popen[bytes]], *, forced: Callable[[], 
         process.wait()
 
 
+def served_url(*, host: str, port: int) -> str:
+    """The address a browser on this machine reaches the server at (a wildcard bind is reached at 127.0.0.1)."""
+    shown = "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host  # noqa: S104 (compared, not bound)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def base_url_default(*, host: str, port: int) -> str:
+    """TANDEM_BASE_URL, unless set, becomes the address actually served (links in emails, Tandem's xAPI IRIs):
+    `tandem demo --port 8080` must not send links to :8000. Set in this process's settings and in the
+    environment the server and worker inherit."""
+    from django.conf import settings
+
+    if not os.environ.get("TANDEM_BASE_URL"):
+        os.environ["TANDEM_BASE_URL"] = served_url(host=host, port=port)
+        settings.TANDEM_BASE_URL = os.environ["TANDEM_BASE_URL"]
+    return str(settings.TANDEM_BASE_URL)
+
+
 def serve(*, host: str, port: int, workers: int, out: Output) -> int:
     """Run the web server and the task worker until a signal or until either of them exits."""
+    base_url_default(host=host, port=port)
     env = os.environ.copy()
     env.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
     signals_received = 0

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from tandem.demo.context import Step, Tick
 from tandem.demo.logins import demo_passwords, logins_path, logins_read, logins_write
 from tandem.demo.services import DEFAULT_SEED, demo_build, demo_is_loaded
-from tandem.demo.serving import serve
+from tandem.demo.serving import base_url_default, serve
 
 
 @contextmanager
@@ -38,6 +38,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, port: int, no_serve: bool, seed: int, **options: Any) -> None:
         data_dir = settings.DATA_DIR
+        if not no_serve:
+            base_url_default(host="127.0.0.1", port=port)  # before the demo's survey links and IRIs are built
         self.stdout.write("Preparing the database...")
         call_command("migrate", interactive=False, verbosity=0)
         if demo_is_loaded():
