@@ -106,7 +106,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Email log-in is case-insensitive; the lockout counts under the same normalised address.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "tandem.accounts.authentication.EmailBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -132,6 +133,7 @@ AXES_LOCKOUT_TEMPLATE = "web/auth/locked_out.html"
 # Renders the same template with "try again in N minutes" (a string: settings import no Tandem code).
 AXES_LOCKOUT_CALLABLE = "tandem.web.views.auth.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "tandem.accounts.authentication.axes_username"
 
 # Sessions and cookies.
 SESSION_COOKIE_HTTPONLY = True

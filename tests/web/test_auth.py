@@ -169,3 +169,26 @@ def test_deactivating_an_account_ends_its_open_session(client, make_user):
     assert client.get(reverse("home")).status_code == 200
     user_active_set(actor_id=admin.pk, user_id=user.pk, active=False)
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_login_by_email_ignores_case_and_spaces(client, make_user, password):
+    make_user(email="ann@example.com")
+    response = client.post(reverse("login"), {"username": " Ann@Example.COM ", "password": password})
+    assert response.status_code == 302 and client.session["_auth_user_id"]
+
+
+def test_changing_the_case_of_the_address_buys_no_extra_attempts(client, make_user, password):
+    make_user(email="ann@example.com")
+    spellings = [
+        "ann@example.com",
+        "ANN@example.com",
+        "Ann@Example.com",
+        "aNN@EXAMPLE.COM",
+        "ann@EXAMPLE.com",
+    ]
+    for index in range(settings.AXES_FAILURE_LIMIT):
+        spelling = spellings[index % len(spellings)]
+        client.post(reverse("login"), {"username": spelling, "password": "nope-nope-nope"})
+    response = client.post(reverse("login"), {"username": "ANN@EXAMPLE.COM", "password": password})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
