@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.paths import data_dir, secret_key
 from config.sqlite import SQLITE_PRAGMAS
@@ -210,6 +211,11 @@ TANDEM_IMPORT_BACKGROUND_ROWS = int(os.environ.get("TANDEM_IMPORT_BACKGROUND_ROW
 TANDEM_MIN_GROUP_SIZE = int(os.environ.get("TANDEM_MIN_GROUP_SIZE", "5"))
 # ISO 4217 code of every amount Tandem shows (costs, ROI, business cases) in pages and exports.
 TANDEM_CURRENCY = os.environ.get("TANDEM_CURRENCY", "EUR").strip().upper() or "EUR"
+# Company policy on managers seeing their reports' individual learning records (docs/access.md): "consent"
+# (only of learners who agreed, on their home page), "all" (every report's) or "none" (group figures only).
+TANDEM_MANAGER_LEARNING = os.environ.get("TANDEM_MANAGER_LEARNING", "consent").strip().lower()
+if TANDEM_MANAGER_LEARNING not in {"consent", "all", "none"}:
+    raise ImproperlyConfigured("TANDEM_MANAGER_LEARNING must be consent, all or none")
 # Where people reach Tandem: links in emails (survey invitations) and the IRIs of Tandem's own xAPI
 # activities are built from it.
 TANDEM_BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -13,7 +13,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from tandem.accounts.selectors import user_is_ld_admin
+from tandem.accounts.permissions import Capability
+from tandem.accounts.selectors import access_refusal, user_is_ld_admin, user_roles
 
 
 def _is_ld_admin(request: HttpRequest) -> bool:
@@ -30,12 +31,8 @@ def _login_for(site: AdminSite) -> Any:
             return redirect_to_login(next_url, settings.LOGIN_URL)
         if site.has_permission(request):
             return HttpResponseRedirect(reverse("admin:index", current_app=site.name))
-        return render(
-            request,
-            "web/403.html",
-            {"reason": "The admin site is for L&D admins only."},
-            status=403,
-        )
+        refusal = access_refusal(roles=user_roles(user=request.user), capability=Capability.ADMIN_SITE)
+        return render(request, "web/403.html", {"reason": refusal.reason, "ask": refusal.ask}, status=403)
 
     return login
 

@@ -68,3 +68,17 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}"
+
+
+class LearningShare(models.Model):
+    """A learner's consent that their managers see their individual learning records (docs/access.md).
+
+    A row is the consent; withdrawing it deletes the row. Whether consent is asked at all is the company
+    policy settings.TANDEM_MANAGER_LEARNING ("consent", "all" or "none"). Both changes are audited.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="learning_share")
+    granted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} shares learning with managers"

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 
-from tandem.accounts.models import Role, RoleGrant, User
-from tandem.accounts.permissions import Capability, role_capabilities
+from tandem.accounts.models import LearningShare, Role, RoleGrant, User
+from tandem.accounts.permissions import (
+    Capability,
+    capability_action,
+    capability_roles,
+    role_capabilities,
+    role_labels,
+)
 from tandem.accounts.records import RoleGrantRecord, UserPage, UserRecord
 from tandem.core.dates import today
 from tandem.core.scope import AccessDenied, PersonScope
@@ -114,9 +122,33 @@ def viewer_for(*, user: AnyUser) -> Viewer:
     )
 
 
+def ld_admin_names(*, limit: int = 3) -> list[str]:
+    """Names (or emails) of active L&D admins, whom a refusal tells people to ask: they grant roles."""
+    admins = (
+        User.objects.filter(is_active=True)
+        .filter(Q(role_grants__role=Role.LD_ADMIN) | Q(is_superuser=True))
+        .distinct()
+        .order_by("last_name", "first_name", "email")
+        .values_list("first_name", "last_name", "email")[:limit]
+    )
+    return [f"{first} {last}".strip() or email for first, last, email in admins]
+
+
+def access_refusal(*, roles: frozenset[str], capability: Capability) -> AccessDenied:
+    """The refusal for a capability none of the roles has, in words: what is missing and whom to ask."""
+    needed = [str(role.label) for role in capability_roles(capability=capability)]
+    role_words = " or ".join(needed) if needed else "a role nobody holds"
+    yours = (
+        f"Your roles ({role_labels(roles)}) do not allow this" if roles else "Your account has no role yet"
+    )
+    names = ld_admin_names()
+    ask = f"Ask an L&D admin: {', '.join(names)}." if names else "Ask your L&D admin."
+    return AccessDenied(f"{capability_action(capability)} needs the {role_words} role. {yours}.", ask=ask)
+
+
 def viewer_require(*, viewer: Viewer, capability: Capability) -> None:
     if not viewer.can(capability):
-        raise AccessDenied(f"Your roles ({', '.join(sorted(viewer.roles)) or 'none'}) do not allow this")
+        raise access_refusal(roles=viewer.roles, capability=capability)
 
 
 # --- user administration ----------------------------------------------------------------------
@@ -207,3 +239,43 @@ def user_counts() -> dict[str, int]:
         "superusers": users.filter(is_superuser=True, is_active=True).count(),
         "without_role": users.filter(is_active=True, is_superuser=False, role_grants__isnull=True).count(),
     }
+
+
+# --- managers and their reports' learning records (docs/access.md) -------------------------------------
+
+MANAGER_LEARNING_POLICIES = {
+    "consent": "You see the learning records of the people in your reporting line who chose to share them.",
+    "all": "Company policy lets managers see the learning records of everyone in their reporting line.",
+    "none": "Company policy keeps individual learning records private: managers see group figures only.",
+}
+
+
+def manager_learning_policy() -> str:
+    """settings.TANDEM_MANAGER_LEARNING: "consent" (the default), "all" or "none"."""
+    return str(getattr(settings, "TANDEM_MANAGER_LEARNING", "consent"))
+
+
+def learning_share_get(*, user_id: int) -> bool:
+    """Whether this user consents to their managers seeing their learning records."""
+    return LearningShare.objects.filter(user_id=user_id).exists()
+
+
+def learning_shared_person_ids(*, viewer: Viewer, person_ids: Collection[int]) -> set[int]:
+    """Of these people, whose individual learning records the viewer may read as their manager.
+
+    Only people in the viewer's scope (their reporting line), never themselves through this path, and per
+    the company policy: all of them, none, or those whose active account consents (one query).
+    """
+    if not viewer.has_role(Role.MANAGER):
+        return set()
+    allowed = {pid for pid in person_ids if pid in viewer.scope.person_ids and pid != viewer.person_id}
+    policy = manager_learning_policy()
+    if policy == "all" or not allowed:
+        return allowed
+    if policy == "none":
+        return set()
+    return set(
+        LearningShare.objects.filter(user__person_id__in=allowed, user__is_active=True).values_list(
+            "user__person_id", flat=True
+        )
+    )

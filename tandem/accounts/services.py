@@ -9,8 +9,9 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from tandem.accounts.models import Role, RoleGrant, User
+from tandem.accounts.models import LearningShare, Role, RoleGrant, User
 from tandem.audit.models import AuditEvent
 from tandem.audit.services import audit_record
 from tandem.core.scope import DomainError
@@ -281,3 +282,33 @@ def security_event_record(
         changes={"event": event, "ip_address": ip_address, **(details or {})},
         summary=SECURITY_EVENTS[event],
     )
+
+
+@transaction.atomic
+def learning_share_set(*, user_id: int, shared: bool) -> bool:
+    """A learner gives or withdraws their consent that managers see their learning records (audited).
+
+    Only the learner themself calls this (their home page): the actor is the user. Returns whether the
+    consent changed.
+    """
+    user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise DomainError("No active account to change")
+    if shared:
+        _share, created = LearningShare.objects.get_or_create(
+            user=user, defaults={"granted_at": timezone.now()}
+        )
+        changed = created
+    else:
+        changed = LearningShare.objects.filter(user=user).delete()[0] > 0
+    if changed:
+        audit_record(
+            actor_id=user_id,
+            action=AuditEvent.Action.UPDATE,
+            entity_type=ENTITY,
+            entity_id=user_id,
+            entity_label=user.email,
+            changes={"learning_shared_with_managers": [not shared, shared]},
+            summary="Shares learning records with managers" if shared else "Stopped sharing learning records",
+        )
+    return changed

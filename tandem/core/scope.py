@@ -36,7 +36,19 @@ class PersonScope:
 
 
 class AccessDenied(Exception):
-    """A viewer asked for something outside their scope. Views answer 403 (or 404 to hide existence)."""
+    """A viewer asked for something outside their scope. Views answer 403 (or 404 to hide existence).
+
+    The message says in words what is missing; `ask` (optional) whom to ask for it. str() is both, so the
+    JSON API's reason and the 403 page say the same.
+    """
+
+    def __init__(self, message: str = "", *, ask: str = "") -> None:
+        super().__init__(message)
+        self.reason = message
+        self.ask = ask
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.ask}".strip()
 
 
 class DomainError(Exception):

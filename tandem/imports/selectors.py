@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from tandem.core.scope import DomainError
 from tandem.imports.fields import KINDS, PRESETS
@@ -171,3 +171,17 @@ def metric_observations_compare(
                 {"key": label, "kind": kind, "changes": changes, "moved": False, "terminated": False}
             )
     return counts, diffs
+
+
+def import_run_failed_list(*, since: dt.datetime, limit: int = 10) -> list[ImportRun]:
+    """Imports that failed or were refused since `since` and not followed by a successful import of the same
+    kind (someone still has to fix the file): the home page's list for L&D. One query."""
+    later_done = ImportRun.objects.filter(
+        kind=OuterRef("kind"), status=ImportRun.Status.DONE, created_at__gt=OuterRef("created_at")
+    )
+    return list(
+        ImportRun.objects.defer(*_HEAVY)
+        .filter(status__in=[ImportRun.Status.FAILED, ImportRun.Status.INVALID], created_at__gte=since)
+        .exclude(Exists(later_done))
+        .order_by("-created_at", "-id")[:limit]
+    )

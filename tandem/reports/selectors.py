@@ -310,3 +310,34 @@ def business_case_metric_choices() -> list[tuple[str, str]]:
         .order_by("name")
         .values_list("code", "name")
     )
+
+
+# --- home pages ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseStudyDraft:
+    program_code: str
+    program_name: str
+    title: str
+    drafted_at: dt.datetime | None
+    updated_at: dt.datetime
+
+
+def case_study_draft_list(*, limit: int = 10) -> list[CaseStudyDraft]:
+    """Case studies still in draft, longest waiting first (one query): L&D reviews and finalises them."""
+    drafts = (
+        CaseStudy.objects.filter(status=CaseStudy.Status.DRAFT)
+        .select_related("program")
+        .order_by("updated_at", "id")[:limit]
+    )
+    return [
+        CaseStudyDraft(
+            program_code=study.program.code,
+            program_name=study.program.name,
+            title=study.title,
+            drafted_at=study.drafted_at,
+            updated_at=study.updated_at,
+        )
+        for study in drafts
+    ]

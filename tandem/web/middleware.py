@@ -19,5 +19,6 @@ class ViewerMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, AccessDenied):
-            return render(request, "web/403.html", {"reason": str(exception)}, status=403)
+            context = {"reason": exception.reason, "ask": exception.ask}
+            return render(request, "web/403.html", context, status=403)
         return None

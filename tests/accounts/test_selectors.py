@@ -147,3 +147,41 @@ def test_user_list_shows_roles_org_units_and_person(org, make_user):
     assert [row.email for row in user_list(role=Role.LD_ADMIN)] == ["admin@example.com"]
     assert [row.email for row in user_list(search="E1")] == ["stake@example.com"]
     assert user_role_counts()[Role.LEARNER] == 1
+
+
+# --- refusals in words -------------------------------------------------------------------------------
+
+
+def test_a_refusal_says_what_is_missing_and_whom_to_ask(make_user):
+    from tandem.accounts.permissions import Capability
+    from tandem.accounts.selectors import viewer_for, viewer_require
+    from tandem.core.scope import AccessDenied
+
+    admin = make_user(roles=["ld_admin"])
+    admin.first_name, admin.last_name = "Ada", "Admin"
+    admin.save()
+    inactive = make_user(roles=["ld_admin"])
+    inactive.is_active = False  # a former admin is nobody to ask
+    inactive.save()
+    viewer = viewer_for(user=make_user(roles=["stakeholder", "manager"]))
+    with pytest.raises(AccessDenied) as denied:
+        viewer_require(viewer=viewer, capability=Capability.MANAGE_USERS)
+    assert denied.value.reason == (
+        "Changing users and roles needs the L&D admin role. Your roles (Stakeholder and Manager) do not allow this."
+    )
+    assert denied.value.ask == "Ask an L&D admin: Ada Admin."
+    assert str(denied.value).endswith("Ask an L&D admin: Ada Admin.")
+    assert "stakeholder" not in str(denied.value) and "ld_" not in str(denied.value)
+
+
+def test_a_refusal_names_every_role_that_would_allow_it(make_user):
+    from tandem.accounts.permissions import Capability
+    from tandem.accounts.selectors import access_refusal
+
+    refusal = access_refusal(roles=frozenset({"learner"}), capability=Capability.VIEW_LEARNING_DATA)
+    assert refusal.reason.startswith("Learning data and surveys needs the L&D team member or L&D admin role.")
+    assert refusal.ask == "Ask your L&D admin."  # nobody holds the role yet
+    assert (
+        "Your account has no role yet"
+        in access_refusal(roles=frozenset(), capability=Capability.VIEW_ORG).reason
+    )

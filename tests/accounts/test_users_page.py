@@ -95,3 +95,29 @@ def test_mistakes_come_back_as_messages(client, admin, make_user):
     response = client.post(reverse("users"), {"email": admin.email})
     assert response.status_code == 200 and "already exists" in response.text
     assert client.get(reverse("user_detail", args=[99999])).status_code == 403
+
+
+def test_grant_a_role_has_no_preselected_role(client, admin, make_user):
+    target = make_user(roles=[Role.LEARNER])
+    page = client.get(reverse("user_detail", args=[target.pk])).text
+    grant_form = page[page.index("Grant a role") :]
+    select = grant_form[grant_form.index('<select name="role"') : grant_form.index("</select>")]
+    assert "required" in select and select.count("selected") == 1
+    assert '<option value="" selected>Choose a role…</option>' in select  # the placeholder, no role
+    response = client.post(reverse("user_role_grant", args=[target.pk]), {"role": ""})
+    assert response.status_code == 302
+    assert list(RoleGrant.objects.filter(user=target).values_list("role", flat=True)) == [Role.LEARNER]
+
+
+def test_refusals_say_in_words_what_is_missing_and_whom_to_ask(client, make_user):
+    admin = make_user(email="ada@example.com", roles=[Role.LD_ADMIN])
+    admin.first_name, admin.last_name = "Ada", "Admin"
+    admin.save()
+    client.force_login(make_user(roles=[Role.STAKEHOLDER]))
+    response = client.get(reverse("users"))
+    text = response.content.decode()
+    assert response.status_code == 403
+    assert "Changing users and roles needs the L&amp;D admin role." in text
+    assert "Your roles (Stakeholder) do not allow this." in text
+    assert "Ask an L&amp;D admin: Ada Admin." in text
+    assert "stakeholder)" not in text and "ld_admin" not in text

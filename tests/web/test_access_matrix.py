@@ -143,3 +143,27 @@ def test_access(client, company, url, role, expected):
             assert follow.status_code == 403
     else:
         assert response.status_code == expected, response.content[:300]
+
+
+ROLE_CODES = [role for role in Role.values if "_" in role] + ["(stakeholder)", "(manager)", "(learner)"]
+DENIED_CASES = [
+    pytest.param(url, role, id=f"{name}-{role}")
+    for name, url, expected in MATRIX
+    for index, role in enumerate(ROLES)
+    if expected[index] == DENIED
+]
+
+
+@pytest.mark.parametrize(("url", "role"), DENIED_CASES)
+def test_every_refusal_is_in_words_and_says_whom_to_ask(client, company, url, role):
+    """403 pages and the API's 403 reasons name roles by their labels, never by codes such as ld_team."""
+    client.force_login(company[role])
+    response = client.get(url)
+    text = response.content.decode()
+    assert response.status_code == 403
+    for code in ROLE_CODES:
+        assert code not in text.replace('data-testid="home-', "")
+    if url.startswith("/api/"):
+        assert "Ask " in response.json()["detail"]
+    elif "do not allow this" in text:  # a role refusal (scope refusals say what is out of scope instead)
+        assert "Ask your L&amp;D admin." in text or "Ask an L&amp;D admin:" in text

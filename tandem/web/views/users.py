@@ -28,7 +28,8 @@ def _org_unit_choices() -> list[tuple[str, str]]:
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    # No role is preselected: granting one is a choice (a preselected first role was granted by accident).
+    role = forms.ChoiceField(choices=[("", "Choose a role…"), *Role.choices])
     org_units = forms.MultipleChoiceField(
         required=False, help_text="Stakeholders only: they see these units and everything below them."
     )
