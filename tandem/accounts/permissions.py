@@ -79,6 +79,9 @@ CAPABILITY_DESCRIPTIONS: dict[Capability, str] = {
     Capability.VIEW_LEARNING_DATA: "learning records, xAPI statements and their data quality, and surveys",
     Capability.MANAGE_LRS_CLIENTS: "credentials that let LMSs and learning content send xAPI statements",
     Capability.VIEW_PROGRAMS: "learning programs and their impact on business metrics",
+    Capability.MANAGE_INITIATIVES: "creating and editing initiatives and the metrics they are measured by",
+    Capability.MANAGE_METRICS: "creating and editing metric definitions",
+    Capability.MANAGE_ORG: "creating and editing org units, job families and job roles",
 }
 
 # The start of a refusal: "<action> needs the L&D admin role."
@@ -95,6 +98,9 @@ CAPABILITY_ACTIONS: dict[Capability, str] = {
     Capability.VIEW_LEARNING_DATA: "Learning data and surveys",
     Capability.MANAGE_LRS_CLIENTS: "Managing xAPI credentials",
     Capability.VIEW_PROGRAMS: "Programs and their impact",
+    Capability.MANAGE_INITIATIVES: "Creating and editing initiatives",
+    Capability.MANAGE_METRICS: "Creating and editing metric definitions",
+    Capability.MANAGE_ORG: "Creating and editing org units and job roles",
 }
 
 # Whose individual records each role sees (the PersonScope rule of tandem.accounts.selectors, in words).
