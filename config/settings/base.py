@@ -122,6 +122,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 # Reset links work once (the token covers the password hash) and expire after this many seconds.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("TANDEM_PASSWORD_RESET_SECONDS", str(2 * 3600)))
+# Password-reset emails: at most this many requests per address and per client address in the window.
+TANDEM_PASSWORD_RESET_PER_EMAIL = int(os.environ.get("TANDEM_PASSWORD_RESET_PER_EMAIL", "3"))
+TANDEM_PASSWORD_RESET_PER_CLIENT = int(os.environ.get("TANDEM_PASSWORD_RESET_PER_CLIENT", "10"))
+TANDEM_PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("TANDEM_PASSWORD_RESET_WINDOW_SECONDS", "3600"))
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -255,6 +255,7 @@ SECURITY_EVENTS: dict[str, str] = {
     "locked_out": "Locked out after too many failed logins",
     "password_changed": "Password changed",
     "password_reset_requested": "Password reset requested",
+    "password_reset_throttled": "Password reset refused: too many requests",
     "password_reset_completed": "Password reset completed",
 }
 

@@ -192,3 +192,38 @@ def test_changing_the_case_of_the_address_buys_no_extra_attempts(client, make_us
     response = client.post(reverse("login"), {"username": "ANN@EXAMPLE.COM", "password": password})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_is_throttled_per_address_without_revealing_accounts(client, make_user, settings):
+    from django.core import mail
+    from django.core.cache import cache
+
+    cache.clear()
+    make_user(email="ann@example.com")
+    limit = settings.TANDEM_PASSWORD_RESET_PER_EMAIL
+    for _ in range(limit):
+        assert client.post(reverse("password_reset"), {"email": "Ann@example.com"}).status_code == 302
+    assert len(mail.outbox) == limit
+    for address in ("ann@example.com", "nobody@example.com"):
+        for _ in range(limit if address.startswith("nobody") else 0):
+            client.post(reverse("password_reset"), {"email": address})
+    throttled = [
+        client.post(reverse("password_reset"), {"email": a})
+        for a in ("ANN@example.com", "nobody@example.com")
+    ]
+    # The same answer whether or not the address has an account: a clear message, no email.
+    assert [r.status_code for r in throttled] == [429, 429]
+    assert all("Too many reset requests" in r.text for r in throttled)
+    assert len(mail.outbox) == limit
+    assert ("password_reset_throttled", "ann@example.com") in security_events()
+
+
+def test_password_reset_is_throttled_per_client(client, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.TANDEM_PASSWORD_RESET_PER_CLIENT = 4
+    answers = [
+        client.post(reverse("password_reset"), {"email": f"p{i}@example.com"}).status_code for i in range(6)
+    ]
+    assert answers == [302, 302, 302, 302, 429, 429]

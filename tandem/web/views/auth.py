@@ -6,16 +6,19 @@ is the same whether or not the address has an account, so the form cannot be use
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse_lazy
 
+from tandem.accounts.authentication import email_normalise
 from tandem.accounts.services import security_event_record
 from tandem.accounts.signals import request_ip
 
@@ -32,13 +35,45 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+def _reset_allowed(*, key: str, limit: int) -> bool:
+    """Counts one request under key in the cache window; False once the window holds more than limit."""
+    window = settings.TANDEM_PASSWORD_RESET_WINDOW_SECONDS
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count <= limit
+
+
 class PasswordResetView(auth_views.PasswordResetView):
+    """Sending is throttled per address and per client (counted whether or not the address has an account, so
+    the answer never tells who has one): beyond the limits the form answers 429 and says when to try again."""
+
     template_name = "web/auth/password_reset_form.html"
     email_template_name = "web/auth/password_reset_email.txt"
     subject_template_name = "web/auth/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        address = email_normalise(form.cleaned_data["email"])
+        digest = hashlib.sha256(address.encode()).hexdigest()
+        client = request_ip(self.request) or "unknown"
+        allowed = _reset_allowed(
+            key=f"password-reset:client:{client}", limit=settings.TANDEM_PASSWORD_RESET_PER_CLIENT
+        ) and _reset_allowed(
+            key=f"password-reset:email:{digest}", limit=settings.TANDEM_PASSWORD_RESET_PER_EMAIL
+        )
+        if not allowed:
+            security_event_record(event="password_reset_throttled", email=address, ip_address=client)
+            minutes = max(1, settings.TANDEM_PASSWORD_RESET_WINDOW_SECONDS // 60)
+            form.add_error(
+                None,
+                "Too many reset requests for this address or from your network. A link already sent stays "
+                f"valid: check your inbox (and spam folder), or try again in {minutes} minutes.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         response = super().form_valid(form)
         # Recorded whatever the address: the audit log is for L&D admins, not for the person asking.
         security_event_record(
