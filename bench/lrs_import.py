@@ -189,8 +189,8 @@ def main() -> None:
             "",
             f"- Date: {began:%Y-%m-%d, %H:%M}–{dt.datetime.now(dt.UTC):%H:%M} UTC; load average "
             f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after.",
-            f"- Machine: {os.cpu_count()} vCPU, Python {platform.python_version()}, {database} "
-            "(fresh, migrated database per format).",
+            f"- Machine: {os.cpu_count()} vCPU, Python {platform.python_version()}, {database}"
+            + ("." if args.read_only else " (fresh, migrated database per format)."),
             f"- Data: {n:,} seeded statements (`bench/_lrs_data.py`), the same in both files.",
             "",
             *table,

@@ -35,7 +35,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from tandem.core.bulk import bulk_upsert_rows
-from tandem.lrs.matching import actor_person_ids
+from tandem.lrs.matching import actor_person_ids, anonymous_actor_q
 from tandem.lrs.models import ActivityDefinition, LearningRecord, Statement
 from tandem.lrs.records import StoredStatement
 from tandem.lrs.xapi import VOIDED_VERB, XapiValidationError, duration_seconds
@@ -540,7 +540,8 @@ def learning_records_for(
 class LearningOverview:
     records: int
     people: int  # distinct people with a record
-    unlinked_records: int  # records whose actor matches nobody
+    unlinked_records: int  # records whose actor matches nobody, anonymous survey respondents apart
+    anonymous_records: int  # records of anonymous survey respondents (never linked, by design)
     completions: int
 
 
@@ -549,13 +550,15 @@ def learning_overview() -> LearningOverview:
     totals = LearningRecord.objects.aggregate(
         records=Count("id"),
         people=Count("person", distinct=True),
-        unlinked=Count("id", filter=Q(person__isnull=True)),
+        unlinked=Count("id", filter=Q(person__isnull=True) & ~anonymous_actor_q()),
+        anonymous=Count("id", filter=anonymous_actor_q()),
         completions=Count("id", filter=Q(completed=True)),
     )
     return LearningOverview(
         records=totals["records"],
         people=totals["people"],
         unlinked_records=totals["unlinked"],
+        anonymous_records=totals["anonymous"],
         completions=totals["completions"],
     )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Max, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from django.db.models.functions import Lower
 
 from tandem.audit.services import audit_record
@@ -23,6 +23,10 @@ from tandem.org.models import Person
 
 MBOX_PREFIX = "mbox:mailto:"
 ACCOUNT_PREFIX = "account:"
+# Tandem's anonymous survey respondents: an account actor with homePage <TANDEM_BASE_URL>/xapi/anonymous and
+# a fresh random name per response (tandem.surveys), so that no response can be linked to a person or to
+# another. Matched by the path, not the whole homePage: the base URL may have changed since they were stored.
+ANONYMOUS_HOME_PATH = "/xapi/anonymous"
 # Actors per CASE update: one UPDATE per chunk whatever the number of people.
 _RELINK_CHUNK = 500
 
@@ -199,11 +203,22 @@ def _home_page(ifi: str) -> str:
     return account_ifi_parts(value=ifi[len(ACCOUNT_PREFIX) :])[0]
 
 
+def anonymous_actor_q() -> Q:
+    """Rows (statements, learning records) of anonymous survey respondents ("account:<base>/xapi/anonymous|<random>")."""
+    return Q(actor_ifi__startswith=ACCOUNT_PREFIX, actor_ifi__contains=f"{ANONYMOUS_HOME_PATH}|")
+
+
+def actor_is_anonymous(*, actor_ifi: str) -> bool:
+    return actor_ifi.startswith(ACCOUNT_PREFIX) and _home_page(actor_ifi).endswith(ANONYMOUS_HOME_PATH)
+
+
 def unmatched_actor_list(*, limit: int = 100) -> list[UnmatchedActor]:
-    """Actors with statements but no person, most statements first (one aggregate query, plus mappings)."""
+    """Actors with statements but no person, most statements first, leaving out anonymous survey respondents
+    (unmatched by design: anonymous_actor_summary counts them). One aggregate query, plus mappings."""
     rows = list(
         Statement.objects.filter(person__isnull=True)
         .exclude(actor_ifi="")
+        .exclude(anonymous_actor_q())
         .values("actor_ifi")
         .annotate(statements=Count("id"), last_stored=Max("stored"))
         .order_by("-statements", "actor_ifi")[:limit]
@@ -228,6 +243,32 @@ def unmatched_actor_list(*, limit: int = 100) -> list[UnmatchedActor]:
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class UnmatchedSummary:
+    """All actors without a person, split into people to match and anonymous survey respondents."""
+
+    actors: int  # unmatched actors that could be people (mbox, accounts, other identifiers)
+    statements: int
+    anonymous_actors: int  # anonymous survey respondents: one per response, never matched
+    anonymous_statements: int
+
+
+def unmatched_actor_summary() -> UnmatchedSummary:
+    """Counts of the actors no person matches, anonymous survey respondents apart (one aggregate query)."""
+    anonymous = anonymous_actor_q()
+    totals = (
+        Statement.objects.filter(person__isnull=True)
+        .exclude(actor_ifi="")
+        .aggregate(
+            actors=Count("actor_ifi", distinct=True, filter=~anonymous),
+            statements=Count("id", filter=~anonymous),
+            anonymous_actors=Count("actor_ifi", distinct=True, filter=anonymous),
+            anonymous_statements=Count("id", filter=anonymous),
+        )
+    )
+    return UnmatchedSummary(**totals)
 
 
 def actor_account_mapping_list() -> list[ActorAccountMapping]:

@@ -331,3 +331,37 @@ def test_ld_sees_department_figures_for_the_whole_company(client, company_learni
 def test_department_figures_are_refused_to_managers_and_learners(client, company_learning, role):
     client.force_login(company_learning[role])
     assert client.get("/learning/department/").status_code == 403
+
+
+def test_data_quality_separates_anonymous_survey_respondents_from_unmatched_people(
+    client, make_user, statements, settings
+):
+    anonymous = f"{settings.TANDEM_BASE_URL}/xapi/anonymous"
+    respondents = [
+        {"objectType": "Agent", "account": {"homePage": anonymous, "name": f"r{i}"}} for i in range(150)
+    ]
+    statements_store(
+        statements=[statement(actor=actor) for actor in respondents],
+        version="1.0.3",
+        client=LrsClientFactory(),
+    )
+    client.force_login(make_user(roles=[Role.LD_TEAM]))
+    response = client.get("/learning/data-quality/")
+    body = response.content.decode()
+    rows = response.context["unmatched"]
+    # The 150 respondents (one statement each) do not crowd the people to match out of the list.
+    assert len(rows) == 31 and not any("/xapi/anonymous" in row.actor_ifi for row in rows)
+    summary = response.context["summary"]
+    expected_statements = sum(i % 3 + 1 for i in range(30)) + 1
+    assert (summary.actors, summary.statements) == (31, expected_statements)
+    assert (summary.anonymous_actors, summary.anonymous_statements) == (150, 150)
+    assert "150 statements from 150 anonymous survey respondents" in body
+    # Independent count of the unmatched, non-anonymous actors.
+    independent = {
+        ifi
+        for ifi in Statement.objects.filter(person__isnull=True).values_list("actor_ifi", flat=True)
+        if anonymous not in ifi
+    }
+    assert len(independent) == summary.actors
+    overview = client.get("/learning/").context["overview"]
+    assert overview.anonymous_records == 150 and overview.unlinked_records == 31

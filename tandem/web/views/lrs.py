@@ -36,6 +36,7 @@ from tandem.lrs.matching import (
     actor_account_mapping_list,
     statements_relink,
     unmatched_actor_list,
+    unmatched_actor_summary,
 )
 from tandem.lrs.models import ActorAccountMapping
 from tandem.lrs.selectors import agent_key, learning_aggregates, statements_browse
@@ -90,6 +91,7 @@ def data_quality(request: HttpRequest, form: MappingForm | None = None) -> HttpR
     viewer = _viewer(request)
     context = {
         "unmatched": unmatched_actor_list(),
+        "summary": unmatched_actor_summary(),
         "mappings": actor_account_mapping_list(),
         # Someone in two teams at once has each statement counted for both on the learning pages.
         "overlaps": assignment_overlap_list(scope=viewer.scope),
