@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from tandem.lrs.learning import NamedLearningRecord, activity_names, learning_records_for
-from tandem.lrs.models import LearningRecord, Statement
+from tandem.lrs.matching import unmatched_actor_summary
+from tandem.lrs.models import LearningRecord
 
 # Same rules as the department page: one definition of a group figure and of complementary suppression.
 from tandem.lrs.selectors import GroupFigures, _figures, _with_complement
@@ -124,11 +125,7 @@ class LearningDataProblems:
 
 
 def learning_data_problems() -> LearningDataProblems:
-    """Actors with statements but no person, and their statements (one aggregate query), as the data-quality
-    page's unmatched_actor_list counts them."""
-    totals = (
-        Statement.objects.filter(person__isnull=True)
-        .exclude(actor_ifi="")
-        .aggregate(actors=Count("actor_ifi", distinct=True), statements=Count("id"))
-    )
-    return LearningDataProblems(unmatched_actors=totals["actors"], unmatched_statements=totals["statements"])
+    """Actors with statements that could be people but match nobody, and their statements, counted exactly as
+    the data-quality page counts them (unmatched_actor_summary: anonymous survey respondents apart)."""
+    summary = unmatched_actor_summary()
+    return LearningDataProblems(unmatched_actors=summary.actors, unmatched_statements=summary.statements)
