@@ -1,9 +1,10 @@
 """Exports of a program's impact report and of case studies: charts, PDF, XLSX and CSV.
 
 The HTML export is a template (tandem/web/templates/web/reports/); it gets its charts from here as inline
-SVG. The PDF embeds the same charts as PNG (rendered by vl-convert, no network). Every number comes from
-the ProgramReport, so the formats agree with each other and with the impact page; groups under the
-minimum size were already left without a figure upstream.
+SVG. The PDF (tandem/reports/pdf.py) embeds the same charts as PNG. Every number comes from the
+ProgramReport and every text from tandem.reports.present, so the formats agree with each other and with
+the impact page; groups under the minimum size were already left without a figure upstream. Amounts carry
+the currency code (settings.TANDEM_CURRENCY) as their unit, and the workbook formats them in it.
 """
 
 from __future__ import annotations
@@ -12,15 +13,10 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import vl_convert
 from django.utils.safestring import SafeString
-from fpdf import FPDF
-from fpdf.fonts import TTFFont
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -29,10 +25,11 @@ from tandem.core.charts import (
     Bar,
     bar_chart_svg,
 )
+from tandem.reports import present
 from tandem.reports.business_case import BusinessCaseResult
 from tandem.reports.charts import event_chart_svg, trend_chart_svg
 from tandem.reports.records import TIER_BUSINESS, TIER_LEARNER, TIER_OPERATIONAL, ProgramTiers, TierFigure
-from tandem.reports.selectors import CaseStudyView, ProgramReport
+from tandem.reports.selectors import BusinessCaseView, ProgramReport
 
 TIER_LABELS = {
     TIER_OPERATIONAL: "Operational",
@@ -95,7 +92,7 @@ def report_charts(*, report: ProgramReport, width: int = 720) -> ReportCharts:
 
 @dataclass(frozen=True)
 class ReportRow:
-    section: str  # estimate | event_study | trend | wave | tier | cost | roi | sensitivity
+    section: str  # estimate | event_study | trend | wave | balance | tier | cost | roi | sensitivity
     key: str
     label: str
     group: str = ""
@@ -134,7 +131,9 @@ def _tier_rows(tiers: ProgramTiers) -> Iterable[ReportRow]:
             label=figure.label,
             group=" / ".join(x for x in (TIER_LABELS.get(figure.tier, figure.tier), group) if x),
             value=figure.value,
-            unit=figure.unit,
+            ci_low=figure.ci_low,
+            ci_high=figure.ci_high,
+            unit=present.currency_code() if figure.unit == "money" else figure.unit,
             n=figure.n,
             note=note,
         )
@@ -146,10 +145,39 @@ def _tier_rows(tiers: ProgramTiers) -> Iterable[ReportRow]:
             yield row(figure, group.label)
 
 
+def _balance_rows(report: ProgramReport) -> Iterable[ReportRow]:
+    for group in report.impact.balance:
+        name = group.cohort_name or "Whole program"
+        verdict = "no balance table" if not group.rows else "imbalanced" if group.warning else "balanced"
+        yield ReportRow(
+            section="balance",
+            key="group",
+            label=f"{group.method} comparison group",
+            group=name,
+            period=group.as_of.isoformat(),
+            value=float(group.comparison),
+            unit="people",
+            n=group.participants,
+            note=verdict,
+        )
+        for row in group.rows:
+            smd = row.smd_after if row.mean_treated_after is not None else row.smd_before
+            yield ReportRow(
+                section="balance",
+                key="smd",
+                label=row.covariate,
+                group=name,
+                value=smd,
+                unit="SMD",
+                note="differs" if row.imbalanced else "",
+            )
+
+
 def report_rows(*, report: ProgramReport) -> list[ReportRow]:
     """Every number of the report, one per row (the CSV, and the sheets of the workbook)."""
     rows: list[ReportRow] = []
     e = report.estimate
+    currency = present.currency_code()
     if e is not None:
         o = e.overall
         rows.append(
@@ -167,6 +195,12 @@ def report_rows(*, report: ProgramReport) -> list[ReportRow]:
         )
         if o is not None:
             rows.append(ReportRow(section="estimate", key="p_value", label="p-value", value=o.p_value))
+        for caveat in report.impact.caveats:
+            rows.append(
+                ReportRow(
+                    section="estimate", key=f"caveat_{caveat.code}", label=caveat.title, note=caveat.message
+                )
+            )
         rows.append(
             ReportRow(
                 section="estimate", key="n_treated", label="Participants in the estimate", value=e.n_treated
@@ -232,6 +266,7 @@ def report_rows(*, report: ProgramReport) -> list[ReportRow]:
                     note="" if cohort.effect else f"fewer than {report.minimum_group} people: not reported",
                 )
             )
+    rows.extend(_balance_rows(report))
     if report.tiers is not None:
         rows.extend(_tier_rows(report.tiers))
     for cost in report.program.costs:
@@ -241,27 +276,33 @@ def report_rows(*, report: ProgramReport) -> list[ReportRow]:
                 key=cost.kind,
                 label=cost.description or cost.kind_label,
                 value=float(cost.total),
+                unit=currency,
             )
         )
     rows.append(
         ReportRow(
-            section="cost", key="total", label="Total, fully loaded", value=float(report.program.total_cost)
+            section="cost",
+            key="total",
+            label="Total, fully loaded",
+            value=float(report.program.total_cost),
+            unit=currency,
         )
     )
     roi = e.roi if e is not None else None
     if roi is not None:
-        for key, label, value in (
-            ("benefits", "First-year benefits (cautious)", roi.benefits),
-            ("costs", "Costs", roi.costs),
-            ("net_benefits", "Net benefits", roi.net_benefits),
-            ("roi_percent", "Return on investment (%)", roi.roi_percent),
-            ("benefit_cost_ratio", "Benefit-cost ratio", roi.benefit_cost_ratio),
-            ("payback_months", "Payback (months)", roi.payback_months),
-            ("effect_used", "Effect used (cautious end of the CI)", roi.effect_used),
-            ("value_per_unit", "Money value per unit", roi.value_per_unit),
-            ("break_even_effect", "Break-even effect per person and month", roi.break_even_effect),
+        metric_unit = e.unit if e is not None else ""
+        for key, label, value, unit in (
+            ("benefits", "First-year benefits (cautious)", roi.benefits, currency),
+            ("costs", "Costs", roi.costs, currency),
+            ("net_benefits", "Net benefits", roi.net_benefits, currency),
+            ("roi_percent", "Return on investment (%)", roi.roi_percent, "%"),
+            ("benefit_cost_ratio", "Benefit-cost ratio", roi.benefit_cost_ratio, ""),
+            ("payback_months", "Payback (months)", roi.payback_months, "months"),
+            ("effect_used", "Effect used (cautious end of the CI)", roi.effect_used, metric_unit),
+            ("value_per_unit", "Money value per unit", roi.value_per_unit, currency),
+            ("break_even_effect", "Break-even effect per person and month", roi.break_even_effect, metric_unit),
         ):
-            rows.append(ReportRow(section="roi", key=key, label=label, value=value, n=roi.people))
+            rows.append(ReportRow(section="roi", key=key, label=label, value=value, unit=unit, n=roi.people))
         for cell in roi.sensitivity:
             rows.append(
                 ReportRow(
@@ -294,6 +335,7 @@ SHEETS = (
     ("Event study", "event_study"),
     ("Trends", "trend"),
     ("Waves", "wave"),
+    ("Balance", "balance"),
     ("Tiers", "tier"),
     ("Costs and ROI", "cost", "roi"),
     ("Sensitivity", "sensitivity"),
@@ -308,6 +350,7 @@ def report_xlsx(*, report: ProgramReport) -> bytes:
     assert isinstance(sheet, Worksheet)
     sheet.title = "Estimates"
     s = report.program.summary
+    t = report.text
     header: list[tuple[str, object]] = [
         ("Program", s.name),
         ("Code", s.code),
@@ -316,10 +359,14 @@ def report_xlsx(*, report: ProgramReport) -> bytes:
         ("Comparison", report.comparison),
         ("Generated on", report.generated_on),
         ("Minimum group size", report.minimum_group),
-        ("Headline", report.estimate.sentence if report.estimate else report.problem),
+        ("Currency", present.currency_code()),
+        ("Headline", t.headline),
     ]
-    if report.verdict:
-        header.append(("Pilot decision rule says", report.verdict))
+    if t.has_figure:
+        header.append(("Effect per person and month", t.effect_line))
+    header += [(c.title, c.message) for c in t.caveats]
+    if t.verdict:
+        header.append(("Pilot decision rule says", f"{t.verdict} ({t.verdict_line})"))
     for label, value in header:
         sheet.append([label, spreadsheet_safe(value)])
         sheet.cell(row=sheet.max_row, column=1).font = bold
@@ -337,244 +384,104 @@ def report_xlsx(*, report: ProgramReport) -> bytes:
     return out.getvalue()
 
 
+def _money_format() -> str:
+    symbol = present.currency_symbol()
+    return f'"{symbol}"#,##0.00' if len(symbol) == 1 else f'"{symbol} "#,##0.00'
+
+
 def _table(sheet: Worksheet, rows: Sequence[ReportRow], bold: Font) -> None:
     sheet.append(list(CSV_COLUMNS[1:]))
     for cell in sheet[sheet.max_row]:
         cell.font = bold
+    currency, money = present.currency_code(), _money_format()
+    value_column = CSV_COLUMNS.index("value")  # in the sheet, 1-based after dropping "section"
     for row in rows:
         sheet.append(list(row.as_tuple()[1:]))
+        if row.unit == currency:
+            sheet.cell(row=sheet.max_row, column=value_column).number_format = money
+        elif row.unit == "people":
+            sheet.cell(row=sheet.max_row, column=value_column).number_format = "#,##0"
     sheet.column_dimensions["B"].width = 40
 
 
-# --- PDF --------------------------------------------------------------------------------------------
-
-# Helvetica, built into every PDF reader, covers Latin-1 only: people's names in Polish, Greek or Cyrillic
-# came out as '?'. DejaVu Sans (Bitstream Vera licence, tandem/reports/fonts/LICENSE) covers those and the
-# typographic marks; fpdf2 embeds only the glyphs a document uses, so a PDF grows by about 25 kB, not 1.4 MB.
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT = "DejaVu"
-
-
-class _Document(FPDF):
-    footer_text = ""
-
-    def __init__(self) -> None:
-        super().__init__(format="A4")
-        self.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
-        self.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-
-    def normalize_text(self, text: str) -> str:
-        """Text the current font can draw; fpdf2 passes every string it prints or measures through here.
-
-        Characters DejaVu lacks (CJK, Indic, Thai) print as '?': left to fpdf2 they would vanish
-        silently, leaving a gap and a logged warning. Invisible control and format characters it lacks are
-        dropped. NFC first, so letters typed as letter + combining accent use the font's composed glyph.
-        """
-        font = self.current_font
-        if not isinstance(font, TTFFont):
-            return super().normalize_text(text)
-        return "".join(
-            ch
-            if ord(ch) in font.cmap or ch in "\n\r\t"
-            else ("" if unicodedata.category(ch).startswith("C") else "?")
-            for ch in unicodedata.normalize("NFC", text)
-        )
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, size=8)
-        self.set_text_color(100, 116, 139)
-        self.cell(0, 6, f"{self.footer_text} - page {self.page_no()}", align="C")
-
-
-def _document(*, title: str, footer: str) -> _Document:
-    pdf = _Document()
-    pdf.footer_text = footer
-    pdf.set_title(title)
-    pdf.set_creator("Tandem")
-    pdf.set_auto_page_break(auto=True, margin=16)
-    pdf.set_margins(16, 16, 16)
-    pdf.add_page()
-    return pdf
-
-
-def _heading(pdf: FPDF, text: str, size: int = 13) -> None:
-    pdf.ln(2)
-    pdf.set_font(FONT, style="B", size=size)
-    pdf.set_text_color(15, 23, 42)
-    pdf.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(1)
-
-
-def _paragraph(pdf: FPDF, text: str, *, size: int = 10, muted: bool = False, bold: bool = False) -> None:
-    pdf.set_font(FONT, style="B" if bold else "", size=size)
-    pdf.set_text_color(*((100, 116, 139) if muted else (15, 23, 42)))
-    for part in [p for p in text.split("\n\n") if p.strip()] or [""]:
-        pdf.multi_cell(0, size * 0.5, part.strip(), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1.5)
-
-
-def _chart(pdf: FPDF, svg: SafeString | None, width: float = 178) -> None:
-    if not svg or not svg.lstrip().startswith("<svg"):
-        return
-    png = vl_convert.svg_to_png(str(svg), scale=2)
-    pdf.image(io.BytesIO(png), w=width)
-    pdf.ln(2)
-
-
-def _grid(pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]) -> None:
-    pdf.set_font(FONT, size=9)
-    pdf.set_text_color(15, 23, 42)
-    with pdf.table(col_widths=tuple(widths), text_align="LEFT", line_height=5) as table:
-        top = table.row()
-        for cell in header:
-            top.cell(cell)
-        for values in rows:
-            line = table.row()
-            for cell in values:
-                line.cell(cell)
-    pdf.ln(2)
-
-
-def _number(value: float | None, decimals: int = 1) -> str:
-    return "-" if value is None else f"{value:,.{decimals}f}"
-
-
-def report_pdf(*, report: ProgramReport) -> bytes:
-    s = report.program.summary
-    e = report.estimate
-    pdf = _document(
-        title=f"{s.name}: impact report", footer=f"{s.name} - impact report - {report.generated_on:%d %b %Y}"
-    )
-    _heading(pdf, f"{s.name}: impact report", size=17)
-    meta = [f"{s.cohorts} wave(s)", f"{s.participants} participants"]
-    if s.start_date:
-        meta.insert(0, f"since {s.start_date:%d %b %Y}")
-    if s.owner_name:
-        meta.append(f"owner: {s.owner_name}")
-    _paragraph(pdf, " - ".join(meta) + f". Generated on {report.generated_on:%d %b %Y}.", muted=True, size=9)
-    _heading(pdf, f"What changed{': ' + report.metric.metric_name if report.metric else ''}")
-    _paragraph(pdf, e.sentence if e is not None else report.problem, bold=True, size=11)
-    if e is not None and e.overall is not None:
-        o = e.overall
-        figures = [
-            [
-                "Effect per person and month",
-                f"{o.estimate:+.{e.decimals}f} {e.unit} (95% CI {o.ci_low:.{e.decimals}f} to {o.ci_high:.{e.decimals}f})",
-            ],
-            ["People compared", f"{e.n_treated} in the program, at least {e.n_comparison} to compare with"],
+def business_case_xlsx(*, case: BusinessCaseView, generated_on: dt.date) -> bytes:
+    """The business case in a workbook: the case as entered, the scenarios, the comparables and the costs."""
+    book = Workbook()
+    bold = Font(bold=True)
+    money = _money_format()
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = "Business case"
+    for label, value in (
+        ("Business case", case.name),
+        ("Description", case.description),
+        ("Audience (people)", case.audience_size),
+        ("Target metric", case.metric_name),
+        ("Unit", case.unit),
+        ("Money value of one unit per person and month", float(case.value_per_unit)),
+        ("Months of benefit counted", case.benefit_months),
+        ("Total cost", float(case.cost_total)),
+        ("Currency", present.currency_code()),
+        ("Generated on", generated_on),
+        ("Not valued because", case.problem if case.result is None else ""),
+    ):
+        sheet.append([label, spreadsheet_safe(value)])
+        sheet.cell(row=sheet.max_row, column=1).font = bold
+        if label.startswith(("Money", "Total cost")):
+            sheet.cell(row=sheet.max_row, column=2).number_format = money
+    sheet.column_dimensions["A"].width = 44
+    sheet.column_dimensions["B"].width = 40
+    scenarios = book.create_sheet("Scenarios")
+    scenarios.append(
+        [
+            "Scenario",
+            "Effect per person and month",
+            "Benefit",
+            "Net benefit",
+            "ROI (%)",
+            "Benefit-cost ratio",
+            "Payback (months)",
         ]
-        if e.roi is not None:
-            figures.append(
-                [
-                    "Return on investment (cautious)",
-                    f"{e.roi.roi_percent:+.0f}% (benefits {e.roi.benefits:,.0f} vs costs {e.roi.costs:,.0f})",
-                ]
-            )
-        if report.verdict:
-            figures.append(["Pilot decision rule says", report.verdict.capitalize()])
-        _grid(pdf, ["Figure", "Value"], figures, (60, 118))
-    if e is not None:
-        for warning in e.warnings:
-            _paragraph(pdf, f"Note: {warning.message}", muted=True, size=9)
-    charts = report_charts(report=report, width=620)
-    if charts.event is not None:
-        _heading(pdf, "Month by month: the gap the program opened", size=11)
-        _chart(pdf, charts.event)
-    if charts.trend is not None:
-        _heading(pdf, "Each wave and the comparison group", size=11)
-        _chart(pdf, charts.trend)
-    if e is not None and e.cohorts:
-        _heading(pdf, "Waves", size=11)
-        _grid(
-            pdf,
-            ["Wave start", "People", f"Effect ({e.unit})", "95% CI"],
-            [
-                [
-                    f"{c.start:%b %Y}",
-                    str(c.people),
-                    _number(c.effect.estimate, e.decimals) if c.effect else "not reported",
-                    f"{c.effect.ci_low:.{e.decimals}f} to {c.effect.ci_high:.{e.decimals}f}"
-                    if c.effect
-                    else "-",
-                ]
-                for c in e.cohorts
-            ],
-            (40, 30, 50, 58),
-        )
-    if report.tiers is not None and report.tiers.overall:
-        _heading(pdf, "Operational, learner and business figures", size=11)
-        _grid(
-            pdf,
-            ["Tier", "Figure", "Value", "People"],
-            [
-                [
-                    TIER_LABELS.get(f.tier, f.tier),
-                    f.label,
-                    "not reported"
-                    if f.suppressed
-                    else (f"{_number(f.value)} {f.unit}" if f.value is not None else (f.note or "-")),
-                    str(f.n),
-                ]
-                for f in report.tiers.overall
-            ],
-            (30, 78, 45, 25),
-        )
-    _heading(pdf, "Costs and return on investment", size=11)
-    if report.program.costs:
-        _grid(
-            pdf,
-            ["Cost", "Amount"],
-            [[c.description or c.kind_label, f"{c.total:,.0f}"] for c in report.program.costs]
-            + [["Total, fully loaded", f"{report.program.total_cost:,.0f}"]],
-            (128, 50),
-        )
-    else:
-        _paragraph(pdf, "No costs recorded yet.", muted=True)
-    if e is not None and e.roi is not None:
-        r = e.roi
-        payback = f", paid back in {r.payback_months:.1f} months" if r.payback_months else ""
-        _paragraph(
-            pdf,
-            f"Using the cautious end of the estimate ({r.effect_used:.{e.decimals}f} {e.unit} per person and month) "
-            f"x {r.value_per_unit:,.2f} per unit x {r.people} participants x {r.periods_per_year} months, first-year "
-            f"benefits are {r.benefits:,.0f} against costs of {r.costs:,.0f}: ROI {r.roi_percent:.0f}%, "
-            f"{r.benefit_cost_ratio:.2f} back for every 1 spent{payback}.",
-        )
-    _heading(pdf, "How we estimated this", size=11)
-    _paragraph(
-        pdf,
-        "Difference-in-differences: how the metric changed for participants compared with how it changed for a "
-        "comparison group over the same months (Callaway & Sant'Anna for waves starting at different times). "
-        f"Groups of fewer than {report.minimum_group} people get no figure. ROI follows the Phillips method: the "
-        "cautious end of the 95% interval, first-year benefits only, fully loaded costs.",
-        muted=True,
-        size=9,
     )
-    return bytes(pdf.output())
-
-
-def case_study_pdf(*, study: CaseStudyView, generated_on: dt.date) -> bytes:
-    pdf = _document(title=study.title, footer=f"{study.title} - {generated_on:%d %b %Y}")
-    _heading(pdf, study.title, size=17)
-    status = "Final" if study.is_final else "Draft"
-    _paragraph(pdf, f"{study.program_name} - {status} - {generated_on:%d %b %Y}", muted=True, size=9)
-    for heading, text in (("What happened", study.what_happened), ("The impact", study.impact)):
-        _heading(pdf, heading, size=12)
-        _paragraph(pdf, text or "-")
-    for heading, quotes in (
-        ("In their words: the most successful", study.success_quotes),
-        ("In their words: the least successful", study.non_success_quotes),
-    ):
-        if quotes:
-            _heading(pdf, heading, size=12)
-            for quote in quotes:
-                _paragraph(pdf, f'"{quote.text}"')
-                _paragraph(pdf, f"- {quote.who_label}", muted=True, size=9)
-    for heading, text in (
-        ("What we would do differently", study.differently),
-        ("The alternative scenario", study.alternative_scenario),
-    ):
-        _heading(pdf, heading, size=12)
-        _paragraph(pdf, text or "-")
-    return bytes(pdf.output())
+    for s in case.result.scenarios if case.result else ():
+        scenarios.append(
+            [
+                s.label,
+                s.effect,
+                s.benefit,
+                s.net_benefit,
+                s.roi_percent,
+                s.benefit_cost_ratio,
+                s.payback_months,
+            ]
+        )
+        for column in (3, 4):
+            scenarios.cell(row=scenarios.max_row, column=column).number_format = money
+    comparables = book.create_sheet("Comparables")
+    comparables.append(["Program", "Code", "People", "Effect", "95% CI low", "95% CI high", "Note"])
+    for c in case.comparables:
+        comparables.append(
+            [
+                spreadsheet_safe(c.name),
+                c.code,
+                c.people,
+                c.estimate,
+                c.ci_low,
+                c.ci_high,
+                spreadsheet_safe(c.note),
+            ]
+        )
+    costs = book.create_sheet("Costs")
+    costs.append(["Cost", "Amount"])
+    for item in case.cost_items:
+        costs.append([spreadsheet_safe(item.name), float(item.amount)])
+        costs.cell(row=costs.max_row, column=2).number_format = money
+    costs.append(["Total", float(case.cost_total)])
+    costs.cell(row=costs.max_row, column=2).number_format = money
+    for page in (scenarios, comparables, costs):
+        for cell in page[1]:
+            cell.font = bold
+        page.column_dimensions["A"].width = 30
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

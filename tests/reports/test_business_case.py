@@ -1,6 +1,8 @@
 """Business cases: the ROI range from comparable programs (known answers), and the stored snapshot."""
 
 import dataclasses
+import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -147,3 +149,40 @@ def test_invalid_cases_are_refused_with_a_reason(program, change, message):
     with pytest.raises(DomainError, match=message):
         business_case_create(actor_id=None, case=dataclasses.replace(case, **change))
     assert not BusinessCase.objects.exists()
+
+
+@pytest.mark.django_db
+def test_business_case_exports_say_what_the_page_says(program):
+    from openpyxl import load_workbook
+
+    from tandem.reports.exports import business_case_xlsx
+    from tandem.reports.pdf import business_case_pdf
+    from tests.reports.factories import pdf_strings
+
+    case = business_case_create(
+        actor_id=None,
+        case=BusinessCaseInput(
+            name="Coaching for Support",
+            audience_size=50,
+            metric_code="tickets",
+            value_per_unit=Decimal("10"),
+            comparable_codes=("coach",),
+            cost_items=(("Vendor", Decimal("4000")), ("Time", Decimal("1000"))),
+        ),
+    )
+    central = case.result.scenario("Central")
+    text = pdf_strings(business_case_pdf(case=case, generated_on=dt.date(2026, 12, 1)))
+    for expected in (
+        "Coaching for Support: business case",
+        "50 people",
+        "€10.00",
+        "€5,000",
+        f"€{central.benefit:,.0f}",
+    ):
+        assert expected in text, expected
+    book = load_workbook(io.BytesIO(business_case_xlsx(case=case, generated_on=dt.date(2026, 12, 1))))
+    assert book.sheetnames == ["Business case", "Scenarios", "Comparables", "Costs"]
+    scenarios = {r[0]: r for r in book["Scenarios"].iter_rows(values_only=True)}
+    assert scenarios["Central"][2] == pytest.approx(central.benefit)
+    assert [r[0] for r in book["Comparables"].iter_rows(values_only=True)][1:] == [program.name]
+    assert "€" in book["Costs"]["B2"].number_format

@@ -8,7 +8,7 @@ from django.utils import timezone
 from tandem.audit.models import AuditEvent
 from tandem.core.scope import DomainError
 from tandem.reports.case_study import Quote, reaction_weak_points, respondent_scores, success_case_quotes
-from tandem.reports.exports import case_study_pdf
+from tandem.reports.pdf import case_study_pdf
 from tandem.reports.selectors import case_study_get
 from tandem.reports.services import case_study_draft, case_study_update
 from tandem.surveys.models import Survey, SurveyAnswer, SurveyResponse
@@ -18,7 +18,7 @@ from tandem.surveys.records import (
     KIND_REACTION,
     SurveyAnswerRow,
 )
-from tests.reports.test_exports import pdf_strings
+from tests.reports.factories import pdf_strings
 
 AT = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
 UNITS = {10: "Sales", 20: "Support"}

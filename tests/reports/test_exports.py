@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -10,18 +11,14 @@ from pypdf import PdfReader
 
 from tandem.core.scope import AccessDenied, PersonScope
 from tandem.impact.estimates import program_impact_estimate
-from tandem.reports.exports import report_csv, report_filename, report_pdf, report_rows, report_xlsx
+from tandem.reports.exports import report_csv, report_filename, report_rows, report_xlsx
+from tandem.reports.pdf import report_pdf
 from tandem.reports.records import TIER_BUSINESS, TIER_OPERATIONAL, ProgramTiers, TierFigure, TierGroup
 from tandem.reports.selectors import program_report_get
 from tests.factories import OrgUnitFactory
+from tests.reports.factories import pdf_strings
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_strings(pdf: bytes) -> str:
-    """The text of a PDF as a reader extracts it (through the fonts' ToUnicode maps), whitespace collapsed."""
-    reader = PdfReader(io.BytesIO(pdf))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 @pytest.fixture
@@ -63,6 +60,7 @@ def test_xlsx_opens_with_a_sheet_per_kind_of_number(report, estimate):
         "Event study",
         "Trends",
         "Waves",
+        "Balance",
         "Tiers",
         "Costs and ROI",
         "Sensitivity",
@@ -87,6 +85,37 @@ def test_pdf_opens_and_says_the_headline(report, estimate):
     assert estimate.sentence in text
     assert "Costs and return on investment" in text and "Total, fully loaded" in text
     assert pdf.count(b"/SMask") == 2  # the event-study and trend charts (PNG with a transparency mask)
+
+
+def test_pdf_prints_units_and_the_balance_check(report):
+    text = pdf_strings(report_pdf(report=report))
+    total = report.program.total_cost
+    assert f"€{total:,.0f}" in text  # money with its currency, not "345.2 money"
+    assert f"{report.program.summary.participants} participants" in text
+    assert not re.search(r"\d\.0 people|\bmoney\b", text)
+    assert "Balance check" in text and "SMD" in text
+
+
+def test_pdf_does_not_end_on_a_near_empty_page(report):
+    reader = PdfReader(io.BytesIO(report_pdf(report=report)))
+    if len(reader.pages) > 1:
+        last = reader.pages[-1].extract_text()
+        body = last.rsplit(" - page ", 1)[0]  # without the footer
+        assert len(body.split()) > 25, body
+
+
+def test_currency_setting_reaches_every_format(program, settings):
+    settings.TANDEM_CURRENCY = "USD"
+    report = program_report_get(scope=PersonScope.all(), code="coach")
+    rows = list(csv.DictReader(io.StringIO(report_csv(report=report))))
+    assert {r["unit"] for r in rows if r["section"] == "cost"} == {"USD"}
+    text = pdf_strings(report_pdf(report=report))
+    assert "$" in text and "€" not in text
+    book = load_workbook(io.BytesIO(report_xlsx(report=report)))
+    summary = {row[0]: row[1] for row in book["Estimates"].iter_rows(values_only=True) if row and row[0]}
+    assert summary["Currency"] == "USD"
+    cost = next(r for r in book["Costs and ROI"].iter_rows() if r[0].value == "total")
+    assert "$" in cost[4].number_format
 
 
 def test_small_groups_leave_no_figure_in_any_format(program, settings):

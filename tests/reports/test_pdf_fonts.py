@@ -10,9 +10,9 @@ from fontTools import ttLib
 from pypdf import PdfReader
 
 from tandem.reports.case_study import Quote
-from tandem.reports.exports import case_study_pdf
+from tandem.reports.pdf import case_study_pdf
 from tandem.reports.selectors import CaseStudyView
-from tests.reports.test_exports import pdf_strings
+from tests.reports.factories import pdf_strings
 
 POLISH = "Łódź"
 GREEK = "Ελληνικά"

@@ -12,11 +12,11 @@ from pypdf import PdfReader
 from tandem.core.scope import PersonScope
 from tandem.impact.services import cost_item_add
 from tandem.reports.case_study import Quote
-from tandem.reports.exports import case_study_pdf, report_pdf
+from tandem.reports.pdf import case_study_pdf, report_pdf
 from tandem.reports.selectors import case_study_get, program_report_get
 from tandem.reports.services import case_study_draft, case_study_update
 from tests.factories import PersonFactory
-from tests.reports.test_exports import pdf_strings
+from tests.reports.factories import pdf_strings
 
 pytestmark = pytest.mark.django_db
 

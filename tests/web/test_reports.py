@@ -222,6 +222,13 @@ def test_business_case_pages(program, make_user, login):
     assert case.cost_total == Decimal("5000.00") and case.created_by is not None
     page = client.get(response["Location"]).content.decode()
     assert 'data-testid="scenario-central"' in page and 'data-testid="roi-chart"' in page and "<svg" in page
+    assert "€5,000" in page  # the cost in the currency setting, not "5,000"
+    pdf = client.get(reverse("business_case_export_pdf", args=[case.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"].startswith('attachment; filename="coaching-for-sales-business-case-')
+    assert b"%PDF-" in pdf.content[:8]
+    xlsx = client.get(reverse("business_case_export_xlsx", args=[case.pk]))
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     listing = client.get(reverse("business_cases")).content.decode()
     assert "Coaching for Sales" in listing
     edit = client.get(reverse("business_case_edit", args=[case.pk])).content.decode()

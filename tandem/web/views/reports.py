@@ -7,6 +7,7 @@ for the L&D team; stakeholders read final case studies. Business cases are L&D's
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -27,15 +28,15 @@ from tandem.impact.records import ProgramDetail
 from tandem.impact.selectors import program_list
 from tandem.reports.case_study import Quote
 from tandem.reports.exports import (
-    case_study_pdf,
+    business_case_xlsx,
     report_charts,
     report_csv,
     report_filename,
-    report_pdf,
     report_rows,
     report_xlsx,
     roi_range_chart_svg,
 )
+from tandem.reports.pdf import business_case_pdf, case_study_pdf, report_pdf
 from tandem.reports.records import TIER_BUSINESS, TIER_LEARNER, TIER_OPERATIONAL, BusinessCaseInput
 from tandem.reports.selectors import (
     CaseStudyView,
@@ -410,6 +411,31 @@ def business_case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "web/reports/business_case_detail.html", {"case": case, "chart": chart})
 
 
+def _case_filename(case_name: str, case_id: int, extension: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", case_name).strip("-").lower()[:60] or f"case-{case_id}"
+    return f"{slug}-business-case-{today():%Y-%m-%d}.{extension}"
+
+
+def business_case_export_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
+    _ld(request)
+    case = business_case_get(business_case_id=case_id)
+    return _download(
+        business_case_pdf(case=case, generated_on=today()),
+        content_type="application/pdf",
+        filename=_case_filename(case.name, case.id, "pdf"),
+    )
+
+
+def business_case_export_xlsx(request: HttpRequest, case_id: int) -> HttpResponse:
+    _ld(request)
+    case = business_case_get(business_case_id=case_id)
+    return _download(
+        business_case_xlsx(case=case, generated_on=today()),
+        content_type=XLSX,
+        filename=_case_filename(case.name, case.id, "xlsx"),
+    )
+
+
 def business_case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
     viewer = _ld(request)
     case = business_case_get(business_case_id=case_id)
@@ -467,6 +493,16 @@ urlpatterns = [
     path("reports/business-cases/new/", business_case_new, name="business_case_new"),
     path("reports/business-cases/<int:case_id>/", business_case_detail, name="business_case_detail"),
     path("reports/business-cases/<int:case_id>/edit/", business_case_edit, name="business_case_edit"),
+    path(
+        "reports/business-cases/<int:case_id>/export.pdf",
+        business_case_export_pdf,
+        name="business_case_export_pdf",
+    ),
+    path(
+        "reports/business-cases/<int:case_id>/export.xlsx",
+        business_case_export_xlsx,
+        name="business_case_export_xlsx",
+    ),
     path(
         "reports/business-cases/<int:case_id>/recompute/",
         business_case_recompute_view,
