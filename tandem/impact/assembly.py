@@ -217,7 +217,11 @@ def program_impact_get(
     comparison fall back to the defaults. The estimate is computed (no cache): about a second on the demo.
     """
     if detail is None:
-        detail = program_get(program_id=program_id) if program_id is not None else program_get(code=code)
+        detail = (
+            program_get(scope=scope, program_id=program_id)
+            if program_id is not None
+            else program_get(scope=scope, code=code)
+        )
     program_require_visible(scope=scope, program_id=detail.summary.id)
     chosen, chosen_method, chosen_comparison = _choices(detail, metric_code, method, comparison)
     estimate: ImpactEstimate | None = None

@@ -475,7 +475,7 @@ def program_impact_estimate(
         for start, n in sorted(cohort_people.items())
         if start in index
     )
-    detail = detail or program_get(program_id=program_id)
+    detail = detail or program_get(scope=PersonScope.all(), program_id=program_id)
     roi_view, roi_warnings = _roi(
         detail=detail, metric_code=metric.code, effect=overall, higher_is_better=higher
     )

@@ -75,9 +75,18 @@ def _counted(programs: QuerySet[Program]) -> QuerySet[Program]:
     return programs.annotate(n_participants=count(Participant), n_cohorts=count(Cohort))
 
 
-def program_list(*, status: str = "", search: str = "") -> list[ProgramSummary]:
-    """Every program (programs are L&D's own records; participant lists are scoped separately)."""
-    programs = _counted(Program.objects.select_related("owner", "initiative"))
+def _visible(programs: QuerySet[Program], scope: PersonScope) -> QuerySet[Program]:
+    """Programs the scope may see: every program for L&D, else those with a participant in the scope (a
+    stakeholder sees the programs that reached their part of the organisation)."""
+    if scope.everyone:
+        return programs
+    reached = Participant.objects.filter(person_scope_filter(scope, prefix="person__")).values("program_id")
+    return programs.filter(pk__in=reached)
+
+
+def program_list(*, scope: PersonScope, status: str = "", search: str = "") -> list[ProgramSummary]:
+    """The programs the viewer may see (participant lists are scoped separately). Two queries."""
+    programs = _counted(_visible(Program.objects.select_related("owner", "initiative"), scope))
     if status:
         programs = programs.filter(status=status)
     if search:
@@ -85,9 +94,10 @@ def program_list(*, status: str = "", search: str = "") -> list[ProgramSummary]:
     return [_summary(program) for program in programs.order_by("-start_date", "name")]
 
 
-def program_get(*, program_id: int | None = None, code: str = "") -> ProgramDetail:
-    """One program with its metrics, activities, costs and cohorts (six queries)."""
-    programs = _counted(Program.objects.select_related("owner", "initiative"))
+def program_get(*, scope: PersonScope, program_id: int | None = None, code: str = "") -> ProgramDetail:
+    """One program with its metrics, activities, costs and cohorts (six queries). AccessDenied when it does
+    not exist or none of its participants is in the scope (the two look the same)."""
+    programs = _counted(_visible(Program.objects.select_related("owner", "initiative"), scope))
     program = (
         programs.filter(pk=program_id).first()
         if program_id is not None

@@ -15,7 +15,7 @@ from typing import Any
 from tandem.core.dates import today
 from tandem.core.scope import AccessDenied, DomainError, PersonScope
 from tandem.impact.assembly import ProgramImpact, program_impact_get
-from tandem.impact.estimates import ImpactEstimate, program_require_visible
+from tandem.impact.estimates import ImpactEstimate
 from tandem.impact.records import PilotPlanView, ProgramDetail, ProgramMetricView
 from tandem.impact.selectors import program_get
 from tandem.metrics.models import MetricDefinition
@@ -159,9 +159,7 @@ def org_unit_names(*, org_unit_ids: Sequence[int | None]) -> dict[int, str]:
 
 def program_visible_get(*, scope: PersonScope, code: str) -> ProgramDetail:
     """The program if the viewer may see it (AccessDenied otherwise, also for an unknown code)."""
-    detail = program_get(code=code)
-    program_require_visible(scope=scope, program_id=detail.summary.id)
-    return detail
+    return program_get(scope=scope, code=code)
 
 
 def program_report_get(
@@ -173,7 +171,7 @@ def program_report_get(
     comparison: str = "never",
 ) -> ProgramReport:
     """The impact report of a visible program. Unknown metric/method/comparison fall back to defaults."""
-    detail = program_get(code=code)  # program_impact_get checks that the viewer may see it
+    detail = program_get(scope=scope, code=code)
     impact = program_impact_get(
         scope=scope, detail=detail, metric_code=metric_code, method=method, comparison=comparison
     )

@@ -221,7 +221,7 @@ def comparable_effects(*, program_ids: Sequence[int], metric_code: str) -> list[
     per program). Programs without a usable estimate are kept with the reason, so the page can say why."""
     effects = []
     for program_id in program_ids:
-        detail = program_get(program_id=program_id)
+        detail = program_get(scope=PersonScope.all(), program_id=program_id)
         code, name = detail.summary.code, detail.summary.name
         estimate: ImpactEstimate | None = None
         problem = ""

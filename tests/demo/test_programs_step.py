@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_program_rolls_out_in_waves_with_a_frozen_pilot_plan(demo):
-    detail = program_get(code=CODE)
+    detail = program_get(scope=PersonScope.all(), code=CODE)
     assert detail.summary.status == Program.Status.RUNNING and detail.summary.is_pilot
     assert [c.name.split(": ")[1] for c in detail.cohorts] == list(WAVES)
     starts = [c.start_date for c in detail.cohorts]
@@ -71,14 +71,14 @@ def test_the_estimated_effect_is_positive_and_clear(demo):
 def test_the_demo_has_three_programs_with_costs_and_activities(demo):
     assert program_codes() == (CODE, PILOT_CODE, CLOUD_CODE)
     for code in program_codes():
-        detail = program_get(code=code)
+        detail = program_get(scope=PersonScope.all(), code=code)
         assert detail.total_cost > 0 and detail.activities and detail.primary_metric is not None
         assert {c.kind for c in detail.costs} >= {"ld_hours", "participant_time"}
         assert detail.summary.participants >= 30
 
 
 def test_the_randomised_pilot_finds_no_effect_and_the_frozen_rule_says_stop(demo):
-    detail = program_get(code=PILOT_CODE)
+    detail = program_get(scope=PersonScope.all(), code=PILOT_CODE)
     assert detail.summary.is_pilot and detail.summary.status == Program.Status.PILOT
     groups = ComparisonGroup.objects.filter(program_id=detail.summary.id)
     assert [g.method for g in groups] == [ComparisonGroup.Method.RANDOMISED]
@@ -98,7 +98,7 @@ def test_the_randomised_pilot_finds_no_effect_and_the_frozen_rule_says_stop(demo
 
 
 def test_cloud_fundamentals_is_not_measurable_yet_and_says_why(demo):
-    detail = program_get(code=CLOUD_CODE)
+    detail = program_get(scope=PersonScope.all(), code=CLOUD_CODE)
     # Operational data: the linked activities are the learning step's, with statements in the LRS.
     iris = [a.activity_iri for a in detail.activities]
     assert any(iri.endswith("/cloud-foundations") for iri in iris)
@@ -128,7 +128,7 @@ def test_the_program_page_shows_each_verdict(demo, client, make_user):
 def test_participants_answered_surveys_in_line_with_what_each_program_did(demo):
     applied: dict[str, float] = {}
     for code in (CODE, PILOT_CODE):
-        program_id = program_get(code=code).summary.id
+        program_id = program_get(scope=PersonScope.all(), code=code).summary.id
         rows = survey_answers_for_program(program_id=program_id)
         values = [
             r.value for r in rows if r.kind == KIND_BEHAVIOUR_LEARNER and r.question_key == "applied_pct"
@@ -152,14 +152,14 @@ def test_participants_answered_surveys_in_line_with_what_each_program_did(demo):
 
 def test_each_program_has_a_drafted_case_study_and_the_business_case_is_valued(demo):
     for code in program_codes():
-        detail = program_get(code=code)
+        detail = program_get(scope=PersonScope.all(), code=code)
         study = case_study_get(program_id=detail.summary.id)
         assert study is not None and study.what_happened
         estimate = program_impact_estimate(
             program_id=detail.summary.id, metric_code=detail.primary_metric.metric_code
         )
         assert estimate.sentence in study.impact  # the draft states what the estimate says, not a new claim
-    staggered = case_study_get(program_id=program_get(code=CODE).summary.id)
+    staggered = case_study_get(program_id=program_get(scope=PersonScope.all(), code=CODE).summary.id)
     assert staggered.success_quotes and staggered.non_success_quotes
     (case,) = business_case_list()
     assert case.comparable_codes == (CODE,) and case.result is not None
@@ -170,7 +170,9 @@ def test_each_program_has_a_drafted_case_study_and_the_business_case_is_valued(d
 def _operational(code: str, scope: PersonScope | None = None, group_by: str = "") -> dict[str, float | None]:
     """The program page's operational figures, from the selector the page uses."""
     tiers = program_tiers(
-        program_id=program_get(code=code).summary.id, scope=scope or PersonScope.all(), group_by=group_by
+        program_id=program_get(scope=PersonScope.all(), code=code).summary.id,
+        scope=scope or PersonScope.all(),
+        group_by=group_by,
     )
     return {f.key: f.value for f in tiers.overall}
 
@@ -197,7 +199,7 @@ def test_the_department_head_sees_coaching_take_weeks_in_every_wave_that_had_the
     figures = _operational(CODE, scope=user_person_scope(user=stakeholder))
     assert figures["time_to_complete"] is not None and figures["time_to_complete"] >= 28, figures
     assert figures["completion_rate"] is not None and figures["completion_rate"] >= 40, figures
-    detail = program_get(code=CODE)
+    detail = program_get(scope=PersonScope.all(), code=CODE)
     tiers = program_tiers(program_id=detail.summary.id, scope=PersonScope.all(), group_by="cohort")
     starts = {str(c.id): c.start_date for c in detail.cohorts}
     finished_waves = 0
@@ -213,7 +215,7 @@ def test_the_department_head_sees_coaching_take_weeks_in_every_wave_that_had_the
 
 @pytest.mark.parametrize("code", [CODE, PILOT_CODE, CLOUD_CODE])
 def test_program_learning_starts_with_the_wave_and_some_fail_and_retake(demo, code):
-    detail = program_get(code=code)
+    detail = program_get(scope=PersonScope.all(), code=code)
     wave_start = dict(
         Participant.objects.filter(program_id=detail.summary.id).values_list(
             "person_id", "cohort__start_date"
@@ -233,7 +235,7 @@ def test_program_learning_starts_with_the_wave_and_some_fail_and_retake(demo, co
 
 
 def test_the_staggered_program_is_a_course_and_weekly_coaching(demo):
-    iris = [a.activity_iri for a in program_get(code=CODE).activities]
+    iris = [a.activity_iri for a in program_get(scope=PersonScope.all(), code=CODE).activities]
     assert [iri.rsplit("/", 1)[1] for iri in iris] == ["customer-empathy", COACHING]
     # Only its agents are coached.
     coached = Statement.objects.filter(object_activity_id=iris[1]).values("person_id").distinct()
@@ -242,7 +244,7 @@ def test_the_staggered_program_is_a_course_and_weekly_coaching(demo):
 
 
 def test_cloud_fundamentals_shows_the_first_weeks_of_a_self_paced_course(demo):
-    start = program_get(code=CLOUD_CODE).cohorts[0].start_date
+    start = program_get(scope=PersonScope.all(), code=CLOUD_CODE).cohorts[0].start_date
     figures = _operational(CLOUD_CODE)
     days = (today() - start).days
     assert figures["completion_rate"] is not None and figures["completion_rate"] < 95

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from tandem.audit.models import AuditEvent
-from tandem.core.scope import AccessDenied, DomainError
+from tandem.core.scope import AccessDenied, DomainError, PersonScope
 from tandem.impact.models import CostItem, Program, ProgramMetric
 from tandem.impact.selectors import program_get, program_list
 from tandem.impact.services import (
@@ -17,7 +17,7 @@ from tandem.impact.services import (
 )
 from tandem.initiatives.models import Initiative
 from tests.factories import MetricDefinitionFactory, PersonFactory
-from tests.impact.factories import ProgramFactory
+from tests.impact.factories import ParticipantFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +138,7 @@ def test_activities_and_costs():
     with pytest.raises(DomainError, match="negative"):
         cost_item_add(actor_id=None, program_id=program.pk, kind="other", amount=Decimal(-1))
     assert CostItem.objects.count() == 2
-    detail = program_get(program_id=program.pk)
+    detail = program_get(scope=PersonScope.all(), program_id=program.pk)
     assert detail.total_cost == Decimal("2420.00")
     assert {a.catalog_key for a in detail.activities} == {"", "CAT-7"}
 
@@ -161,14 +161,28 @@ def test_program_list_and_get_with_bounded_queries(django_assert_max_num_queries
         cohort_create(actor_id=None, program_id=program.pk, name="W1", start_date=dt.date(2025, 3, 1))
         cohort_create(actor_id=None, program_id=program.pk, name="W2", start_date=dt.date(2025, 6, 1))
     with django_assert_max_num_queries(1):
-        programs = program_list()
+        programs = program_list(scope=PersonScope.all())
     assert len(programs) == 5
     assert all(p.cohorts == 2 and p.owner_name for p in programs)
-    assert len(program_list(status="running")) == 2
+    assert len(program_list(scope=PersonScope.all(), status="running")) == 2
     with django_assert_max_num_queries(6):
-        detail = program_get(program_id=program.pk)
+        detail = program_get(scope=PersonScope.all(), program_id=program.pk)
     assert detail.primary_metric is not None and detail.primary_metric.metric_code == "m4"
     assert [c.name for c in detail.cohorts] == ["W1", "W2"]
-    assert program_get(code=program.code).summary.id == program.pk
+    assert program_get(scope=PersonScope.all(), code=program.code).summary.id == program.pk
     with pytest.raises(AccessDenied):
-        program_get(code="missing")
+        program_get(scope=PersonScope.all(), code="missing")
+
+
+def test_program_list_and_get_are_scoped_to_programs_with_participants_in_scope():
+    reached, elsewhere = ParticipantFactory(), ParticipantFactory()
+    scope = PersonScope(org_unit_ids=frozenset({reached.person.org_unit_id}))
+    assert [p.code for p in program_list(scope=scope)] == [reached.program.code]
+    assert program_get(scope=scope, code=reached.program.code).summary.id == reached.program_id
+    with pytest.raises(AccessDenied):
+        program_get(scope=scope, code=elsewhere.program.code)
+    assert program_list(scope=PersonScope.nobody()) == []
+    assert {p.code for p in program_list(scope=PersonScope.all())} == {
+        reached.program.code,
+        elsewhere.program.code,
+    }

@@ -610,7 +610,7 @@ def test_program_tiers_for_a_department_head_and_by_group(company, django_assert
     assert f["retention_difference"].value == pytest.approx(80.0 - 800 / 9)
     grouped = program_tiers(program_id=program.pk, scope=head, group_by="org_unit")
     assert [g.label for g in grouped.groups] == ["Sales"]  # nothing from Support
-    detail = program_get(program_id=program.pk)
+    detail = program_get(scope=PersonScope.all(), program_id=program.pk)
     impact = program_impact_get(scope=PersonScope.all(), detail=detail)
     with django_assert_max_num_queries(6):
         tiers = program_tiers(

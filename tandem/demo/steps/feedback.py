@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from tandem.core.scope import PersonScope
 from tandem.demo.context import DemoContext, Step, Tick, register_step
 from tandem.demo.steps import programs_more
 from tandem.impact.selectors import program_get
@@ -152,7 +153,7 @@ def _answers(kind: str, profile_key: str, rng: random.Random) -> dict[str, Any]:
 
 def _survey_program(ctx: DemoContext, code: str, profile_key: str, now: dt.datetime) -> dict[str, int]:
     rng = ctx.rng(f"feedback:{code}")
-    detail = program_get(code=code)
+    detail = program_get(scope=PersonScope.all(), code=code)
     counts = {"surveys": 0, "invitations": 0, "responses": 0}
     for cohort in detail.cohorts:
         for kind in _KINDS[profile_key]:
@@ -196,10 +197,10 @@ def answer_surveys(ctx: DemoContext, tick: Tick) -> dict[str, Any]:
     for code, profile_key in ((staggered, "staggered"), (pilot, "pilot"), (operational, "operational")):
         for key, value in _survey_program(ctx, code, profile_key, now).items():
             totals[key] = totals.get(key, 0) + value
-        case_study_draft(program_id=program_get(code=code).summary.id, actor_id=None)
+        case_study_draft(program_id=program_get(scope=PersonScope.all(), code=code).summary.id, actor_id=None)
         tick(1)
     # L&D's proposal: the staggered program for the retail support desk, valued on its measured effect.
-    source = program_get(code=staggered)
+    source = program_get(scope=PersonScope.all(), code=staggered)
     metric = source.primary_metric
     if metric is not None and metric.value_per_unit is not None:
         business_case_create(

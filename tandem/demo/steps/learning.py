@@ -200,8 +200,8 @@ def _program_journeys(writer: Writer, actor: dict[str, Any], enrolment: Enrolmen
 def _enrolments(ctx: DemoContext) -> dict[str, list[Enrolment]]:
     """Who is in which program's wave (as the programs steps left it), with the program's demo activities."""
     found: dict[str, list[Enrolment]] = defaultdict(list)
-    for summary in sorted(program_list(), key=lambda s: s.code):
-        detail = program_get(program_id=summary.id)
+    for summary in sorted(program_list(scope=PersonScope.all()), key=lambda s: s.code):
+        detail = program_get(scope=PersonScope.all(), program_id=summary.id)
         slugs = [a.activity_iri.removeprefix(ACTIVITY_BASE) for a in detail.activities]
         activities = tuple(BY_SLUG[slug] for slug in slugs if slug in BY_SLUG)
         if not activities:

@@ -112,7 +112,7 @@ def program_tiers(
     """
     if group_by not in GROUP_BYS:
         raise DomainError(f"Figures can be grouped by org unit or cohort, not {group_by!r}.")
-    detail = detail or program_get(program_id=program_id)
+    detail = detail or program_get(scope=scope, program_id=program_id)
     participants = _participants(program_id=program_id, scope=scope)
     person_ids = [p.person_id for p in participants]
     activity_ids = sorted({a.activity_iri for a in detail.activities if a.activity_iri})

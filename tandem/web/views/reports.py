@@ -23,7 +23,7 @@ from tandem.accounts.models import Role
 from tandem.accounts.permissions import Capability
 from tandem.accounts.selectors import Viewer, viewer_require
 from tandem.core.dates import today
-from tandem.core.scope import AccessDenied, DomainError
+from tandem.core.scope import AccessDenied, DomainError, PersonScope
 from tandem.impact.records import ProgramDetail
 from tandem.impact.selectors import program_list
 from tandem.reports.case_study import Quote
@@ -353,7 +353,9 @@ class BusinessCaseForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["metric"].choices = business_case_metric_choices()  # type: ignore[attr-defined]
-        self.fields["comparables"].choices = [(p.code, f"{p.name} ({p.code})") for p in program_list()]  # type: ignore[attr-defined]
+        # Business cases are L&D's (every program in scope): the pages check that before building the form.
+        programs = program_list(scope=PersonScope.all())
+        self.fields["comparables"].choices = [(p.code, f"{p.name} ({p.code})") for p in programs]  # type: ignore[attr-defined]
 
     def clean_cost_items(self) -> list[tuple[str, Decimal]]:
         items = []
