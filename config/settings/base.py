@@ -211,6 +211,10 @@ CACHES = {
 
 # Imports larger than this many rows run in the background with a progress indicator.
 TANDEM_IMPORT_BACKGROUND_ROWS = int(os.environ.get("TANDEM_IMPORT_BACKGROUND_ROWS", "2000"))
+# ... or larger than this many bytes (whatever the file says about its rows). docs/imports.md
+TANDEM_IMPORT_BACKGROUND_BYTES = int(os.environ.get("TANDEM_IMPORT_BACKGROUND_BYTES", str(1024 * 1024)))
+# Uploaded files (personal data) are deleted this many days after upload, whatever became of the run.
+TANDEM_IMPORT_RETENTION_DAYS = int(os.environ.get("TANDEM_IMPORT_RETENTION_DAYS", "30"))
 # No group figure is shown for fewer than this many people.
 TANDEM_MIN_GROUP_SIZE = int(os.environ.get("TANDEM_MIN_GROUP_SIZE", "5"))
 # ISO 4217 code of every amount Tandem shows (costs, ROI, business cases) in pages and exports.

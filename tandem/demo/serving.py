@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_SETTINGS = "config.settings.local"
 STOP_SECONDS = 15.0
 NAMES = ("web server (gunicorn)", "task worker (db_worker)")
+IMPORT_PURGE_SECONDS = 3600  # uploaded files past their retention are deleted within the hour
 
 
 class Output(Protocol):
@@ -76,6 +77,22 @@ class Periodic:
         self.next_at = now + self.every
         self.action()
         return True
+
+
+def import_files_purge_enqueue() -> bool:
+    """Queue the deletion of uploaded import files past their retention period (safe to queue often)."""
+    from django.db import close_old_connections, connection
+
+    from tandem.imports.retention import import_files_purge_task
+
+    try:
+        if not connection.in_atomic_block:
+            close_old_connections()
+        import_files_purge_task.enqueue()
+    except Exception:  # serving must go on; the next tick retries
+        logger.exception("Could not queue the purge of import files")
+        return False
+    return True
 
 
 def survey_dispatch_enqueue() -> bool:
@@ -156,8 +173,10 @@ def serve(*, host: str, port: int, workers: int, out: Output) -> int:
         from django.conf import settings
 
         dispatch = Periodic(every=settings.TANDEM_SURVEY_DISPATCH_SECONDS, action=survey_dispatch_enqueue)
+        purge = Periodic(every=IMPORT_PURGE_SECONDS, action=import_files_purge_enqueue)
         while not signals_received:
             dispatch.tick(time.monotonic())
+            purge.tick(time.monotonic())
             exited = [
                 (name, process)
                 for name, process in zip(NAMES, processes, strict=True)

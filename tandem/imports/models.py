@@ -42,7 +42,8 @@ class ImportRun(models.Model):
 
     kind = models.CharField(max_length=32, choices=ImportKind.choices)
     filename = models.CharField(max_length=255)
-    content = models.BinaryField(help_text="The uploaded file as received.")
+    content = models.BinaryField(help_text="The uploaded file as received (emptied when purged).")
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes uploaded.")
     mapping_name = models.CharField(max_length=60, blank=True)
     columns = models.JSONField(default=dict, blank=True)
     options = models.JSONField(default=dict, blank=True)
@@ -61,6 +62,9 @@ class ImportRun(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the file and its row-level details were deleted (retention)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 
 from tandem.core.scope import DomainError
-from tandem.imports.fields import KINDS, PRESETS
+from tandem.imports.fields import ISO_DATE, KINDS, PRESETS
+from tandem.imports.mappings import MappingFile, mapping_file_write
 from tandem.imports.models import ColumnMapping, ImportRun
 from tandem.imports.validation import MetricReferences, PeopleReferences
 from tandem.metrics.models import MetricDefinition, MetricObservation
@@ -25,7 +26,7 @@ _HEAVY = ("content", "errors", "diffs", "columns")
 class Mapping:
     name: str
     label: str
-    columns: dict[str, str]
+    columns: dict[str, Any]  # our field -> their column, None (not imported) or a rule (mappings.py)
     options: dict[str, Any] = field(default_factory=dict)
     saved: bool = False
 
@@ -57,6 +58,22 @@ def mapping_choices() -> dict[str, list[Mapping]]:
     return choices
 
 
+def mapping_file_export(*, kind: str, name: str, format: str = "yaml") -> tuple[str, str]:
+    """(file name, content) of a preset or saved mapping as a file another installation can import."""
+    mapping = mapping_resolve(kind=kind, name=name)
+    content = mapping_file_write(
+        mapping=MappingFile(
+            kind=kind,
+            name=mapping.name,
+            columns=mapping.columns,
+            date_format=mapping.options.get("date_format", ISO_DATE),
+            ignore=tuple(mapping.options.get("ignore", ())),
+        ),
+        format=format,
+    )
+    return f"tandem-mapping-{kind}-{mapping.name}.{'json' if format == 'json' else 'yaml'}", content
+
+
 def column_mapping_list() -> QuerySet[ColumnMapping]:
     return ColumnMapping.objects.select_related("created_by").order_by("kind", "name")
 
@@ -71,6 +88,11 @@ def import_run_get(*, run_id: int) -> ImportRun | None:
     return ImportRun.objects.defer("content").select_related("created_by").filter(pk=run_id).first()
 
 
+def import_run_errors(*, run_id: int) -> ImportRun | None:
+    """A run's kept errors and warnings (for the CSV download), without the file."""
+    return ImportRun.objects.only("id", "filename", "errors", "summary").filter(pk=run_id).first()
+
+
 def import_run_progress(*, run_id: int) -> ImportRun | None:
     """Only what the polling fragment shows (called every second while a run is busy)."""
     return (
@@ -80,6 +102,29 @@ def import_run_progress(*, run_id: int) -> ImportRun | None:
         .filter(pk=run_id)
         .first()
     )
+
+
+def org_unit_choices() -> list[tuple[str, str]]:
+    """(code, name) of every org unit, for choosing the parent of a unit an import creates."""
+    return list(OrgUnit.objects.order_by("path", "code").values_list("code", "name"))
+
+
+def import_run_report(*, run: ImportRun) -> dict[str, Any]:
+    """A run as the page shows it, as plain data (the command line's --format json)."""
+    return {
+        "id": run.pk,
+        "kind": run.kind,
+        "filename": run.filename,
+        "status": run.status,
+        "mapping": run.mapping_name,
+        "as_of": run.options.get("as_of"),
+        "export_date": run.options.get("export_date"),
+        "columns": run.options.get("used_columns") or {},
+        "summary": run.summary,
+        "errors": run.errors,
+        "changes": run.diffs,
+        "message": run.message,
+    }
 
 
 # --- reference data -----------------------------------------------------------------------------

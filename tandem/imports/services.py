@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
@@ -24,10 +24,19 @@ from tandem.core.dates import today
 from tandem.core.events import PEOPLE_IMPORTED, event_publish
 from tandem.core.scope import DomainError
 from tandem.imports.fields import DATE_FORMATS, DEFAULT_PRESET, ISO_DATE, KINDS, PRESETS
+from tandem.imports.mappings import mapping_file_read, rules_parse
 from tandem.imports.models import ColumnMapping, ImportKind, ImportRun
 from tandem.imports.parsing import ParseError, row_count_estimate, table_read
+from tandem.imports.references import (
+    references_choose,
+    references_create,
+    references_defaults,
+    references_proposed,
+)
+from tandem.imports.reporting import errors_group
 from tandem.imports.selectors import (
     PERSON_LOOKUPS,
+    Mapping,
     mapping_resolve,
     metric_observations_compare,
     metric_references,
@@ -50,7 +59,7 @@ logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
 DIFF_LIMIT = 200  # diffs kept for the preview page
-ERROR_LIMIT = 100_000  # errors kept on the run (the count in the summary is always exact)
+ERROR_LIMIT = 20_000  # errors kept on the run (the count and the groups in the summary are always exact)
 Status = ImportRun.Status
 TEXT_FIELDS = {"job_title", "location", "country", "employment_type"}  # stored as "" rather than NULL
 
@@ -63,9 +72,16 @@ def _plain(value: object) -> object:
 
 
 def column_mapping_create(
-    *, actor_id: int | None, kind: str, name: str, columns: dict[str, str], date_format: str = ISO_DATE
+    *,
+    actor_id: int | None,
+    kind: str,
+    name: str,
+    columns: dict[str, Any],
+    date_format: str = ISO_DATE,
+    ignore: Sequence[str] = (),
 ) -> ColumnMapping:
-    """Save a custom mapping {our field: their header}; blank entries fall back to our names and aliases."""
+    """Save a custom mapping {our field: their column, None (not imported) or a rule (see mappings.py)};
+    fields it leaves out (or leaves "") are found by their name or an alias."""
     if kind not in KINDS:
         raise DomainError(f"Unknown import kind {kind!r}")
     slug = slugify(name)
@@ -75,15 +91,23 @@ def column_mapping_create(
         raise DomainError(f"{slug!r} is the name of a built-in preset: choose another name")
     if ColumnMapping.objects.filter(kind=kind, name=slug).exists():
         raise DomainError(f"A {kind} mapping named {slug!r} already exists")
-    unknown = sorted(set(columns) - set(KINDS[kind].names))
-    if unknown:
-        raise DomainError(f"Unknown field(s) for {kind} files: {', '.join(unknown)}")
     if date_format not in dict(DATE_FORMATS):
         raise DomainError(f"Unsupported date format {date_format!r}")
-    cleaned = {key: value.strip() for key, value in columns.items() if value and value.strip()}
-    if not cleaned:
+    # None: not imported; "" (a blank form field): found by name, as if not given.
+    given = {
+        key: value for key, value in columns.items() if not (isinstance(value, str) and not value.strip())
+    }
+    rules = rules_parse(kind=kind, columns=given)
+    off = [name for name, rule in rules.items() if rule.off and KINDS[kind].get(name).required]
+    if off:
+        raise DomainError(f"{', '.join(off)} cannot be left out: a {kind} file needs it")
+    cleaned = {key: rule.as_plain() for key, rule in rules.items()}
+    ignored = sorted({column.strip() for column in ignore if column.strip()})
+    if not cleaned and not ignored:
         raise DomainError("Name at least one column")
-    options = {} if date_format == ISO_DATE else {"date_format": date_format}
+    options: dict[str, Any] = {} if date_format == ISO_DATE else {"date_format": date_format}
+    if ignored:
+        options["ignore"] = ignored
     mapping = ColumnMapping.objects.create(
         name=slug, kind=kind, columns=cleaned, options=options, created_by_id=actor_id
     )
@@ -98,6 +122,20 @@ def column_mapping_create(
     return mapping
 
 
+def column_mapping_import(*, actor_id: int | None, content: bytes, name: str = "") -> ColumnMapping:
+    """Save a mapping from a mapping file (YAML or JSON, as mapping_file_export writes); `name` overrides
+    the file's own name."""
+    mapping = mapping_file_read(content=content)
+    return column_mapping_create(
+        actor_id=actor_id,
+        kind=mapping.kind,
+        name=name or mapping.name,
+        columns=mapping.columns,
+        date_format=mapping.date_format,
+        ignore=mapping.ignore,
+    )
+
+
 # --- runs ---------------------------------------------------------------------------------------
 
 
@@ -109,18 +147,40 @@ def import_run_create(
     content: bytes,
     mapping_name: str = "",
     as_of: dt.date | None = None,
+    export_date: dt.date | None = None,
+    create_references: bool = False,
+    mapping_file: bytes | None = None,
 ) -> ImportRun:
-    """Store the uploaded file with the mapping it will be read with; nothing is checked yet."""
-    mapping = mapping_resolve(kind=kind, name=mapping_name or DEFAULT_PRESET)
+    """Store the uploaded file with the mapping it will be read with; nothing is checked yet.
+
+    export_date: the day the export was taken (the as-of date unless one is given; leavers without a
+    termination date left on it). create_references: the caller may create org units and job roles, so
+    unknown ones are offered for creation instead of being errors."""
+    if mapping_file is not None:
+        # A mapping file used as it is, without saving it (the command line's --mapping FILE).
+        read = mapping_file_read(content=mapping_file)
+        if read.kind != kind:
+            raise DomainError(f"The mapping file is for {read.kind} files, not {kind}")
+        file_options: dict[str, Any] = {"ignore": list(read.ignore)} if read.ignore else {}
+        if read.date_format != ISO_DATE:
+            file_options["date_format"] = read.date_format
+        mapping = Mapping(read.name or "file", read.name, read.columns, file_options, saved=True)
+    else:
+        mapping = mapping_resolve(kind=kind, name=mapping_name or DEFAULT_PRESET)
     options: dict[str, Any] = {
         **mapping.options,
-        "as_of": (as_of or today()).isoformat(),
+        "as_of": (as_of or export_date or today()).isoformat(),
         "strict": mapping.saved,
     }
+    if export_date is not None:
+        options["export_date"] = export_date.isoformat()
+    if create_references and kind == ImportKind.PEOPLE:
+        options["create_references"] = True
     return ImportRun.objects.create(
         kind=kind,
         filename=filename[-255:],
         content=content,
+        size=len(content),
         mapping_name=mapping.name,
         columns=mapping.columns,
         options=options,
@@ -131,7 +191,12 @@ def import_run_create(
 
 
 def _in_background(run: ImportRun) -> bool:
-    return run.row_count > settings.TANDEM_IMPORT_BACKGROUND_ROWS
+    """Many rows, or a large file (whatever it claims: an XLSX's row count comes from its own dimension,
+    and a few long lines cost as much as many short ones)."""
+    return (
+        run.row_count > settings.TANDEM_IMPORT_BACKGROUND_ROWS
+        or run.size > settings.TANDEM_IMPORT_BACKGROUND_BYTES
+    )
 
 
 def _enqueue(run_id: int) -> None:
@@ -152,6 +217,8 @@ def import_run_submit(
     content: bytes,
     mapping_name: str = "",
     as_of: dt.date | None = None,
+    export_date: dt.date | None = None,
+    create_references: bool = False,
     background: bool | None = None,
 ) -> ImportRun:
     """Upload and preview: validate now for small files, queue it for large ones (background=None)."""
@@ -162,6 +229,8 @@ def import_run_submit(
         content=content,
         mapping_name=mapping_name,
         as_of=as_of,
+        export_date=export_date,
+        create_references=create_references,
     )
     if _in_background(run) if background is None else background:
         _enqueue(run.pk)
@@ -173,16 +242,24 @@ def import_run_confirm(
     *,
     run_id: int,
     actor_id: int | None,
+    references: dict[str, dict[str, dict[str, str]]] | None = None,
     background: bool | None = None,
     progress: ProgressCallback | None = None,
 ) -> ImportRun:
-    """Write a previewed run: now for small files, in the background for large ones (background=None)."""
+    """Write a previewed run: now for small files, in the background for large ones (background=None).
+
+    references: the org units and job roles to create with it, as the preview listed them, with the names and
+    parents chosen ({"org_units": {code: {"name", "parent"}}, "job_roles": {code: {"name"}}}); the preview's
+    defaults when None. Only for a run uploaded by someone allowed to create them."""
     run = ImportRun.objects.defer("content").get(pk=run_id)
+    if run.purged_at is not None:
+        raise DomainError("The file was deleted (imports keep files for a limited time): upload it again")
+    chosen = references_choose(run=run, chosen=references)
     claimed = ImportRun.objects.filter(pk=run_id, status=Status.PREVIEWED).update(
         status=Status.QUEUED,
         phase="Waiting to start",
         progress_done=0,
-        options={**run.options, "confirmed_by": actor_id},
+        options={**run.options, "confirmed_by": actor_id, "references": chosen},
     )
     if not claimed:
         raise DomainError(f"This import cannot be confirmed: it is {run.get_status_display().lower()}")
@@ -198,6 +275,8 @@ class Checked:
     """The outcome of reading and checking a run's file against the database as it is now."""
 
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    references: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # to create (references.py)
     rows: list[Any] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -228,20 +307,27 @@ def _check(run: ImportRun, progress: ProgressCallback | None) -> Checked:
     try:
         table = table_read(content=bytes(run.content), filename=run.filename)
     except ParseError as error:
-        return Checked(errors=[row_error(0, "", "", str(error))])
+        return Checked(errors=[row_error(error.row, error.column, "", str(error))])
     ImportRun.objects.filter(pk=run.pk).update(row_count=len(table.rows), progress_total=len(table.rows))
     run.row_count = len(table.rows)
-    date_format = run.options.get("date_format", ISO_DATE)
-    strict = bool(run.options.get("strict"))
+    options = run.options
+    date_format = options.get("date_format", ISO_DATE)
+    strict = bool(options.get("strict"))
+    on = dt.date.fromisoformat(options["as_of"])
+    ignore = options.get("ignore", ())
     validated: Validated
     if run.kind == ImportKind.PEOPLE:
-        references = people_references()
+        export_date = options.get("export_date")
         validated = people_validate(
             table=table,
             columns=run.columns,
             strict=strict,
             date_format=date_format,
-            references=references,
+            references=people_references(),
+            as_of=on,
+            ignore=ignore,
+            export_date=dt.date.fromisoformat(export_date) if export_date else None,
+            create_references=bool(options.get("create_references")),
             progress=phase("Checking rows"),
         )
     else:
@@ -251,16 +337,23 @@ def _check(run: ImportRun, progress: ProgressCallback | None) -> Checked:
             strict=strict,
             date_format=date_format,
             references=metric_references(),
+            as_of=on,
+            ignore=ignore,
             progress=phase("Checking rows"),
         )
     # Row order reads best (checks run field by field, then across rows).
     errors = sorted(validated.errors, key=lambda error: error["row"])
-    checked = Checked(errors=errors, rows=validated.rows, columns=validated.columns)
+    checked = Checked(
+        errors=errors,
+        warnings=validated.warnings,
+        rows=validated.rows,
+        columns=validated.columns,
+        references=references_proposed(validated=validated, columns=run.columns),
+    )
     if checked.errors:
         return checked
     phase("Comparing with Tandem")
     if run.kind == ImportKind.PEOPLE:
-        on = dt.date.fromisoformat(run.options["as_of"])
         rows = _keep_what_the_file_leaves_out(validated.rows, columns=checked.columns, on=on)
         try:
             plan = people_plan(rows=rows, on=on)
@@ -325,7 +418,17 @@ def _keep_what_the_file_leaves_out(
 
 
 def _summary(checked: Checked, rows: int) -> dict[str, Any]:
-    return {"rows": rows, "errors": len(checked.errors), **checked.counts}
+    summary: dict[str, Any] = {
+        "rows": rows,
+        "errors": len(checked.errors),
+        "warnings": len(checked.warnings),
+        **checked.counts,
+        "error_groups": errors_group(errors=checked.errors),
+        "warning_groups": errors_group(errors=checked.warnings),
+    }
+    if checked.references:
+        summary["references"] = checked.references
+    return summary
 
 
 def import_run_validate(*, run_id: int, progress: ProgressCallback | None = None) -> ImportRun:
@@ -405,16 +508,23 @@ def _check_and_write(
         with transaction.atomic():
             if run.kind == ImportKind.PEOPLE:
                 assert checked.plan is not None
+                created = references_create(
+                    proposed=checked.references,
+                    chosen=run.options.get("references") or references_defaults(checked.references),
+                    actor_id=actor_id,
+                    on=dt.date.fromisoformat(run.options["as_of"]),
+                )
                 counts = people_apply(
                     plan=checked.plan, actor_id=actor_id, source=source, progress=write_progress
                 )
                 # After commit: the LRS links learning records to the people just written.
                 event_publish(name=PEOPLE_IMPORTED, payload={"import_run_id": run.pk})
             else:
+                created = {}
                 counts = metric_observations_upsert(
                     rows=checked.rows, actor_id=actor_id, source=source, audit=False
                 )
-            summary = {**_summary(checked, run.row_count), **counts}
+            summary = {**_summary(checked, run.row_count), **counts, **created}
             audit_record(
                 actor_id=actor_id,
                 action="import",

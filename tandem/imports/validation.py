@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from tandem.imports.fields import ISO_DATE, KINDS, FieldSpec, KindSpec, header_key
+from tandem.imports.mappings import FieldRule, MappingError, rules_parse
 from tandem.imports.parsing import Cell, Table
 from tandem.metrics.records import ObservationRow
 from tandem.org.records import PersonRow
@@ -52,43 +53,110 @@ class MetricReferences:
 
 
 @dataclass
+class NewReference:
+    """An org unit or job role code the file uses and Tandem does not have yet, offered for creation."""
+
+    code: str
+    first_row: int
+    earliest: dt.date | None  # the earliest hire date of a row using it (the unit must exist by then)
+    rows: int = 0
+    name: str = ""
+
+
+@dataclass
 class Validated:
     rows: list[Any] = field(default_factory=list)  # PersonRow or ObservationRow, in file order
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # imported as said, worth a look
     columns: dict[str, str] = field(default_factory=dict)  # our field -> the header actually used
+    new_org_units: dict[str, NewReference] = field(default_factory=dict)
+    new_job_roles: dict[str, NewReference] = field(default_factory=dict)
 
 
 # --- columns ------------------------------------------------------------------------------------
 
 
-def columns_resolve(
-    *, spec: KindSpec, headers: list[str], columns: dict[str, str], strict: bool
-) -> tuple[dict[str, int], list[RowError]]:
-    """Find each field's column: the mapping's header first, then the field name or an alias.
+@dataclass(frozen=True)
+class Bound:
+    """A field bound to its source in this file: the rule, the header shown in messages, and for a plain
+    column the cell index (the fast path: no rule to apply)."""
 
-    strict: every mapping entry must be in the file (saved custom mappings). Presets list the usual
-    headers of a system, so their optional entries may be absent.
+    rule: FieldRule
+    shown: str
+    index: int | None = None
+
+
+def columns_resolve(
+    *,
+    spec: KindSpec,
+    headers: list[str],
+    columns: dict[str, Any],
+    strict: bool,
+    ignore: tuple[str, ...] | list[str] = (),
+) -> tuple[dict[str, Bound], dict[str, int], list[RowError]]:
+    """Bind each field to its source: the mapping's rule first, else the field's name or an alias.
+
+    A column the mapping names (or ignores) is never bound automatically to another field, and a field the
+    mapping leaves blank is not bound at all. strict: every column a rule names must be in the file (saved
+    custom mappings); presets list the usual headers of a system, so a missing one falls back to the name.
+    Returns (bound fields, {column name as rules spell it: index}, errors).
     """
+    try:
+        rules = rules_parse(kind=spec.kind, columns=columns)
+    except MappingError as error:
+        return {}, {}, [row_error(1, "", "", str(error))]
     positions: dict[str, int] = {}
     for index, header in enumerate(headers):
         positions.setdefault(header_key(header), index)
-    found: dict[str, int] = {}
+    claimed = {header_key(column) for rule in rules.values() for column in rule.columns}
+    claimed |= {header_key(column) for column in ignore}
+    lookup: dict[str, int] = {}
+    found: dict[str, Bound] = {}
     missing_required: list[str] = []
     stray: list[str] = []
+
+    def automatic(spec_field: FieldSpec) -> Bound | None:
+        for candidate in (spec_field.name, *spec_field.aliases):
+            key = header_key(candidate)
+            if key in positions and key not in claimed:
+                index = positions[key]
+                claimed.add(key)
+                return Bound(FieldRule(column=headers[index]), headers[index], index)
+        return None
+
     for spec_field in spec.fields:
-        mapped = (columns.get(spec_field.name) or "").strip()
-        candidates = [mapped] if mapped else []
-        candidates += [spec_field.name, *spec_field.aliases]
-        match = next((positions[header_key(c)] for c in candidates if header_key(c) in positions), None)
-        if match is not None:
-            found[spec_field.name] = match
-        elif spec_field.required:
-            renamed = mapped and mapped != spec_field.name
-            missing_required.append(
-                f"{spec_field.name} (mapped from {mapped!r})" if renamed else spec_field.name
-            )
-        elif mapped and strict:
-            stray.append(f"{spec_field.name} → {mapped!r}")
+        rule = rules.get(spec_field.name)
+        bound: Bound | None = None
+        if rule is None:
+            bound = automatic(spec_field)
+        elif rule.off:
+            if spec_field.required:
+                missing_required.append(f"{spec_field.name} (the mapping leaves it blank)")
+            continue
+        elif rule.constant is not None:
+            bound = Bound(rule, rule.describe())
+        else:
+            absent = [column for column in rule.columns if header_key(column) not in positions]
+            if not absent:
+                for column in rule.columns:
+                    lookup[column] = positions[header_key(column)]
+                plain = rule.column and not rule.transform and not rule.values
+                shown = headers[lookup[rule.column]] if rule.column else rule.describe()
+                bound = Bound(rule, shown, lookup[rule.column] if plain else None)
+            elif not strict and rule.column and not rule.transform and not rule.values:
+                bound = automatic(spec_field)  # a preset's usual header is not in this file
+            if bound is None:
+                named = ", ".join(repr(column) for column in absent)
+                if spec_field.required and rule.column == spec_field.name:
+                    missing_required.append(spec_field.name)
+                elif spec_field.required:
+                    missing_required.append(f"{spec_field.name} (mapped from {named})")
+                elif strict:
+                    stray.append(f"{spec_field.name} → {named}")
+        if bound is not None:
+            found[spec_field.name] = bound
+        elif rule is None and spec_field.required:
+            missing_required.append(spec_field.name)
     errors: list[RowError] = []
     if missing_required:
         errors.append(row_error(1, "", "", f"Missing required column(s): {', '.join(missing_required)}"))
@@ -98,7 +166,7 @@ def columns_resolve(
         )
     if errors:
         errors[-1]["message"] += f". The file's columns are: {', '.join(repr(h) for h in headers if h)}"
-    return found, errors
+    return found, lookup, errors
 
 
 # --- cells --------------------------------------------------------------------------------------
@@ -203,16 +271,17 @@ def _cells_convert(
     *,
     spec: KindSpec,
     table: Table,
-    found: dict[str, int],
-    headers: list[str],
+    found: dict[str, Bound],
+    lookup: dict[str, int],
     date_format: str,
+    as_of: dt.date,
     errors: list[RowError],
     progress: ProgressCallback | None,
 ) -> list[tuple[int, dict[str, Any]]]:
     """Every row as {field: value} (blank optional cells -> None); cell errors appended to `errors`."""
     plan = [
-        (name, index, headers[index], spec.get(name).required, _converter(spec.get(name), date_format))
-        for name, index in found.items()
+        (name, bound, spec.get(name).required, _converter(spec.get(name), date_format))
+        for name, bound in found.items()
     ]
     absent = {name: None for name in spec.names if name not in found}
     total = len(table.rows)
@@ -221,8 +290,17 @@ def _cells_convert(
     for position, (number, cells) in enumerate(table.rows):
         values: dict[str, Any] = dict(absent)
         width = len(cells)
-        for name, index, header, required, convert in plan:
-            cell = cells[index] if index < width else ""
+        for name, bound, required, convert in plan:
+            header = bound.shown
+            if bound.index is not None:
+                cell: Cell = cells[bound.index] if bound.index < width else ""
+            else:
+                try:
+                    cell = bound.rule.value(cells, lookup, as_of)
+                except ValueError as error:
+                    values[name] = None
+                    errors.append(row_error(number, header, "", str(error)))
+                    continue
             if cell == "":
                 values[name] = None
                 if required:
@@ -278,17 +356,21 @@ def _columns_and_cells(
     *,
     spec: KindSpec,
     table: Table,
-    columns: dict[str, str],
+    columns: dict[str, Any],
     strict: bool,
     date_format: str,
+    as_of: dt.date,
+    ignore: tuple[str, ...] | list[str],
     progress: ProgressCallback | None,
 ) -> tuple[Validated, dict[str, str], list[tuple[int, dict[str, Any]]] | None]:
     """Resolve the columns, then convert every cell: (result so far, field -> header shown in errors, rows).
 
     Rows are None when the columns themselves are wrong (nothing else is worth checking then).
     """
-    found, errors = columns_resolve(spec=spec, headers=table.headers, columns=columns, strict=strict)
-    result = Validated(errors=errors, columns={name: table.headers[i] for name, i in found.items()})
+    found, lookup, errors = columns_resolve(
+        spec=spec, headers=table.headers, columns=columns, strict=strict, ignore=ignore
+    )
+    result = Validated(errors=errors, columns={name: bound.shown for name, bound in found.items()})
     if errors:
         return result, {}, None
     header = {name: result.columns.get(name, name) for name in spec.names}
@@ -296,29 +378,46 @@ def _columns_and_cells(
         spec=spec,
         table=table,
         found=found,
-        headers=table.headers,
+        lookup=lookup,
         date_format=date_format,
+        as_of=as_of,
         errors=errors,
         progress=progress,
     )
     return result, header, converted
 
 
+def _reference_used(new: dict[str, NewReference], code: str, row: int, hired: dt.date | None) -> NewReference:
+    reference = new.setdefault(code, NewReference(code, row, hired))
+    reference.rows += 1
+    if hired and (reference.earliest is None or hired < reference.earliest):
+        reference.earliest = hired
+    return reference
+
+
 def people_validate(
     *,
     table: Table,
-    columns: dict[str, str],
+    columns: dict[str, Any],
     strict: bool,
     date_format: str,
     references: PeopleReferences,
+    as_of: dt.date,
+    ignore: tuple[str, ...] | list[str] = (),
+    export_date: dt.date | None = None,
+    create_references: bool = False,
     progress: ProgressCallback | None = None,
 ) -> Validated:
+    """export_date: the day the export was taken; a leaver without a termination date left on it (a warning).
+    create_references: unknown org units and job roles are listed to create (Validated.new_*), not errors."""
     result, header, converted = _columns_and_cells(
         spec=KINDS["people"],
         table=table,
         columns=columns,
         strict=strict,
         date_format=date_format,
+        as_of=as_of,
+        ignore=ignore,
         progress=progress,
     )
     if converted is None:
@@ -343,7 +442,9 @@ def people_validate(
                 first_row[employee_id] = number
                 file_managers[employee_id] = values["manager_employee_id"]
         unit = values["org_unit_code"]
-        if unit is not None and unit not in references.org_unit_codes:
+        if unit is not None and unit not in references.org_unit_codes and create_references:
+            _reference_used(result.new_org_units, unit, number, values["hire_date"])
+        elif unit is not None and unit not in references.org_unit_codes:
             errors.append(
                 row_error(
                     number,
@@ -353,20 +454,35 @@ def people_validate(
                 )
             )
         role = values["job_role_code"]
-        if role is not None and role not in references.job_role_codes:
+        if role is not None and role not in references.job_role_codes and create_references:
+            new_role = _reference_used(result.new_job_roles, role, number, values["hire_date"])
+            new_role.name = new_role.name or values["job_title"] or ""
+        elif role is not None and role not in references.job_role_codes:
             errors.append(row_error(number, header["job_role_code"], role, f"Unknown job role {role!r}"))
         manager = values["manager_employee_id"]
         if manager is not None and employee_id is not None:
             manager_rows.append((number, employee_id, manager))
         hired, left = values["hire_date"], values["termination_date"]
-        if values["status"] == "terminated" and left is None:
+        if values["status"] == "terminated" and left is None and export_date is not None:
+            values["termination_date"] = left = export_date
+            result.warnings.append(
+                row_error(
+                    number,
+                    header["termination_date"],
+                    "",
+                    f"A leaver without a termination date: left on {export_date.isoformat()}, the day the"
+                    " export was taken",
+                )
+            )
+        elif values["status"] == "terminated" and left is None:
             # Without the date, Tandem cannot end their assignment: they would stay counted in their team.
             errors.append(
                 row_error(
                     number,
                     header["status"],
                     "terminated",
-                    "Status is terminated but the termination date is empty: give the day they left",
+                    "Status is terminated but the termination date is empty: give the day they left, or"
+                    " say on which day the export was taken (leavers then leave on that day)",
                 )
             )
         if hired and left and left < hired:
@@ -438,10 +554,12 @@ def people_validate(
 def metric_observations_validate(
     *,
     table: Table,
-    columns: dict[str, str],
+    columns: dict[str, Any],
     strict: bool,
     date_format: str,
     references: MetricReferences,
+    as_of: dt.date,
+    ignore: tuple[str, ...] | list[str] = (),
     progress: ProgressCallback | None = None,
 ) -> Validated:
     result, header, converted = _columns_and_cells(
@@ -450,6 +568,8 @@ def metric_observations_validate(
         columns=columns,
         strict=strict,
         date_format=date_format,
+        as_of=as_of,
+        ignore=ignore,
         progress=progress,
     )
     if converted is None:

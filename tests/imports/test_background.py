@@ -11,7 +11,7 @@ from tandem.imports.models import ImportRun
 from tandem.imports.services import import_run_confirm, import_run_process, import_run_submit
 from tandem.org.models import Assignment, Person
 from tandem.org.selectors import person_assignment_as_of
-from tests.imports.conftest import HEADER, csv_bytes, team
+from tests.imports.factories import HEADER, csv_bytes, team
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from tandem.audit.models import AuditEvent
 from tandem.imports.models import ImportRun
 from tandem.org.models import Person
 from tandem.org.selectors import person_assignment_as_of
-from tests.imports.conftest import csv_bytes, person, team
+from tests.imports.factories import csv_bytes, person, team
 
 pytestmark = pytest.mark.django_db
 

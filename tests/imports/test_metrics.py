@@ -4,7 +4,7 @@ from tandem.imports.models import ImportRun
 from tandem.imports.services import import_run_confirm, import_run_submit
 from tandem.metrics.models import MetricObservation
 from tests.factories import MetricDefinitionFactory, OrgUnitFactory, PersonFactory
-from tests.imports.conftest import csv_bytes
+from tests.imports.factories import csv_bytes
 
 pytestmark = pytest.mark.django_db
 

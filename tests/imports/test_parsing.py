@@ -4,7 +4,7 @@ import openpyxl
 import pytest
 
 from tandem.imports.parsing import ParseError, row_count_estimate, table_read
-from tests.imports.conftest import csv_bytes, person, team
+from tests.imports.factories import csv_bytes, person, team, xlsx_bytes, xlsx_with_dimension
 
 
 def read(path):
@@ -118,3 +118,41 @@ def test_row_count_estimate():
     assert row_count_estimate(content=csv_bytes(team())) == 4
     assert row_count_estimate(content=csv_bytes([person("E1")], crlf=True)) == 1
     assert row_count_estimate(content=b"employee_id\nE1") == 1
+
+
+def test_xlsx_rows_past_the_declared_dimension_are_read():
+    rows = [["employee_id", "first_name", "last_name", "work_email", "org_unit_code", "hire_date"]]
+    rows += [[f"E{i}", "Ann", "Lee", f"e{i}@example.com", "SALES", "2024-01-15"] for i in range(10)]
+    table = table_read(content=xlsx_with_dimension(rows, dimension="A1:F3"))
+    assert [cells[0] for _, cells in table.rows] == [f"E{i}" for i in range(10)]
+
+
+def test_xlsx_formulas_without_saved_values_are_named():
+    content = xlsx_bytes(
+        [["employee_id", "work_email"], ["E1", '=LOWER("A@X.COM")'], ["E2", '=LOWER("B@X.COM")']]
+    )
+    with pytest.raises(ParseError, match="2 cell\\(s\\) are formulas without saved values") as caught:
+        table_read(content=content)
+    assert (caught.value.row, caught.value.column) == (2, "work_email")
+
+
+def test_a_cell_over_the_csv_limit_is_a_row_and_column_error():
+    content = b'employee_id,job_title,location\nE1,Rep,Berlin\nE2,"' + b"x" * 200_000 + b'",Lisbon\n'
+    with pytest.raises(ParseError, match="A cell on row 3 is longer than") as caught:
+        table_read(content=content)
+    assert (caught.value.row, caught.value.column) == (3, "job_title")
+
+
+def test_delimiter_detection_reads_only_a_prefix():
+    # 64 KB of `,"` took 24 s in the csv sniffer; the header alone decides here.
+    with pytest.raises(ParseError, match="header row but no data rows"):
+        table_read(content=b',"' * 32 * 1024)
+    assert table_read(content=b"a;b\n1;2\n" * 1000).delimiter == ";"
+
+
+def test_too_many_rows_are_refused_with_the_limit(monkeypatch):
+    from tandem.imports import parsing
+
+    monkeypatch.setattr(parsing, "MAX_ROWS", 3)
+    with pytest.raises(ParseError, match="more than 3 data rows"):
+        table_read(content=b"employee_id\n1\n2\n3\n4\n")

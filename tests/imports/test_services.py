@@ -16,8 +16,7 @@ from tandem.imports.services import (
 from tandem.org.models import Assignment, Person
 from tandem.org.selectors import person_assignment_as_of, person_assignment_history
 from tests.factories import PersonFactory
-from tests.imports.conftest import csv_bytes, person, team
-from tests.imports.factories import ColumnMappingFactory
+from tests.imports.factories import ColumnMappingFactory, csv_bytes, person, team
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +48,14 @@ def test_good_file_previews_then_writes_everything(org):
     assert run.summary == {
         "rows": 4,
         "errors": 0,
+        "warnings": 0,
         "create": 4,
         "update": 0,
         "unchanged": 0,
         "terminate": 0,
         "move": 0,
+        "error_groups": [],
+        "warning_groups": [],
     }
     assert Person.objects.count() == 0  # preview writes nothing
     assert [d["key"] for d in run.diffs] == ["E1", "E2", "E3", "E4"]
@@ -207,7 +209,10 @@ def test_execute_and_validate_are_idempotent(org):
         ),
         (
             person("E5", status="terminated"),
-            ("status", "Status is terminated but the termination date is empty: give the day they left"),
+            (
+                "status",
+                "Status is terminated but the termination date is empty: give the day they left, or say on which day the export was taken (leavers then leave on that day)",
+            ),
         ),
         (
             person("E5", termination_date="2023-12-31"),

@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from tandem.imports.models import ColumnMapping, ImportRun
 from tandem.org.models import Person
-from tests.imports.conftest import csv_bytes, person, team
-from tests.imports.factories import ColumnMappingFactory, ImportRunFactory
+from tests.imports.factories import ColumnMappingFactory, ImportRunFactory, csv_bytes, person, team
 
 pytestmark = pytest.mark.django_db
 
