@@ -23,6 +23,7 @@ class Capability(StrEnum):
     MANAGE_INITIATIVES = "manage_initiatives"  # create and edit initiatives and their metric links
     MANAGE_METRICS = "manage_metrics"  # create and edit metric definitions
     MANAGE_ORG = "manage_org"  # create and edit org units, job families and job roles
+    MANAGE_PROGRAMS = "manage_programs"  # set up programs: cohorts, participants, comparison groups, pilots
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -35,6 +36,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_METRICS,
             Capability.VIEW_LEARNING_DATA,
             Capability.VIEW_PROGRAMS,
+            Capability.MANAGE_PROGRAMS,
         }
     ),
     Role.STAKEHOLDER: frozenset(
@@ -82,6 +84,9 @@ CAPABILITY_DESCRIPTIONS: dict[Capability, str] = {
     Capability.MANAGE_INITIATIVES: "creating and editing initiatives and the metrics they are measured by",
     Capability.MANAGE_METRICS: "creating and editing metric definitions",
     Capability.MANAGE_ORG: "creating and editing org units, job families and job roles",
+    Capability.MANAGE_PROGRAMS: (
+        "setting up programs: their cohorts, participants, comparison groups, pilot plans and costs"
+    ),
 }
 
 # The start of a refusal: "<action> needs the L&D admin role."
@@ -101,6 +106,7 @@ CAPABILITY_ACTIONS: dict[Capability, str] = {
     Capability.MANAGE_INITIATIVES: "Creating and editing initiatives",
     Capability.MANAGE_METRICS: "Creating and editing metric definitions",
     Capability.MANAGE_ORG: "Creating and editing org units and job roles",
+    Capability.MANAGE_PROGRAMS: "Setting up and changing programs",
 }
 
 # Whose individual records each role sees (the PersonScope rule of tandem.accounts.selectors, in words).

@@ -33,6 +33,10 @@ class Program(models.Model):
     owner = models.ForeignKey(
         "org.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The business leader who asked for the program and answers for its result (a stakeholder).
+    sponsor = models.ForeignKey(
+        "org.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     initiative = models.ForeignKey(
         "initiatives.Initiative", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -70,6 +74,11 @@ class ProgramMetric(models.Model):
         help_text="Money value of one unit of the metric per person and period (for ROI).",
     )
     is_primary = models.BooleanField(default=False)
+    # Which way the program is expected to move the metric. Usually the metric's own "better" direction,
+    # but not always (a program may accept a short-term dip, e.g. handling time while people learn a tool).
+    expected_direction = models.CharField(
+        max_length=4, choices=[("up", "Up"), ("down", "Down")], default="up"
+    )
 
     class Meta:
         ordering = ["-is_primary", "metric__name"]
@@ -121,6 +130,9 @@ class CostItem(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     hours = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     rate = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # ISO 4217 code of amount (or rate). Services take settings.TANDEM_CURRENCY unless told otherwise, and
+    # reports refuse to add up lines in different currencies rather than mix them.
+    currency = models.CharField(max_length=3, default="EUR")
 
     class Meta:
         ordering = ["program", "kind", "id"]

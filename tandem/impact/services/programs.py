@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,6 +47,7 @@ def _program_values(program: Program) -> dict[str, Any]:
         "name": program.name,
         "description": program.description,
         "owner": program.owner_id,
+        "sponsor": program.sponsor_id,
         "initiative": program.initiative_id,
         "request_ref": program.request_ref,
         "audience": program.audience,
@@ -64,6 +66,7 @@ def program_create(
     code: str,
     name: str,
     owner_employee_id: str | None = None,
+    sponsor_employee_id: str | None = None,
     description: str = "",
     initiative_code: str | None = None,
     request_ref: str = "",
@@ -85,6 +88,7 @@ def program_create(
         name=name,
         description=description,
         owner_id=person_id_of(owner_employee_id),
+        sponsor_id=person_id_of(sponsor_employee_id),
         initiative_id=initiative_id_of(initiative_code),
         request_ref=request_ref,
         audience=audience,
@@ -113,6 +117,7 @@ def program_update(
     name: str | Unset = UNSET,
     description: str | Unset = UNSET,
     owner_employee_id: str | Unset | None = UNSET,
+    sponsor_employee_id: str | Unset | None = UNSET,
     initiative_code: str | Unset | None = UNSET,
     request_ref: str | Unset = UNSET,
     audience: str | Unset = UNSET,
@@ -135,6 +140,8 @@ def program_update(
         program.description = description
     if not isinstance(owner_employee_id, Unset):
         program.owner_id = person_id_of(owner_employee_id)
+    if not isinstance(sponsor_employee_id, Unset):
+        program.sponsor_id = person_id_of(sponsor_employee_id)
     if not isinstance(initiative_code, Unset):
         program.initiative_id = initiative_id_of(initiative_code)
     if not isinstance(request_ref, Unset):
@@ -183,12 +190,20 @@ def program_metric_set(
     goal: float | None = None,
     value_per_unit: Decimal | None = None,
     is_primary: bool = False,
+    expected_direction: str | None = None,
 ) -> ProgramMetric:
-    """Link a business metric to the program (or change the link). A new primary demotes the old one."""
+    """Link a business metric to the program (or change the link). A new primary demotes the old one.
+
+    expected_direction is which way the program should move the metric; None takes the metric's own
+    "better" direction.
+    """
     program = program_for_write(program_id, lock=True)
     metric = MetricDefinition.objects.filter(code=metric_code).first()
     if metric is None:
         raise DomainError(f"Unknown metric {metric_code!r}")
+    direction = expected_direction or metric.direction
+    if direction not in MetricDefinition.Direction.values:
+        raise DomainError(f"Expected direction must be 'up' or 'down', not {direction!r}")
     if value_per_unit is not None and value_per_unit < 0:
         raise DomainError("The value per unit cannot be negative")
     if is_primary:
@@ -204,6 +219,7 @@ def program_metric_set(
             "goal": goal,
             "value_per_unit": value_per_unit,
             "is_primary": is_primary,
+            "expected_direction": direction,
         },
     )
     audit_record(
@@ -218,6 +234,7 @@ def program_metric_set(
             "goal": goal,
             "value_per_unit": str(value_per_unit) if value_per_unit is not None else None,
             "primary": is_primary,
+            "expected_direction": direction,
         },
     )
     return link
@@ -256,18 +273,38 @@ def cost_item_add(
     amount: Decimal | None = None,
     hours: Decimal | None = None,
     rate: Decimal | None = None,
+    currency: str | None = None,
 ) -> CostItem:
-    """A cost line: either a fixed amount, or hours × rate (L&D or participant time)."""
+    """A cost line: either a fixed amount, or hours × rate (L&D or participant time).
+
+    Amounts are in the installation's currency (settings.TANDEM_CURRENCY) unless another ISO 4217 code is
+    given; Tandem does not convert, so a line in another currency is refused rather than added up wrongly.
+    """
     program = program_for_write(program_id)
     if kind not in CostItem.Kind.values:
         raise DomainError(f"Unknown cost kind {kind!r}")
+    reporting_currency = str(settings.TANDEM_CURRENCY).upper()
+    code = (currency or reporting_currency).strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise DomainError(f"{currency!r} is not an ISO 4217 currency code (three letters, e.g. EUR)")
+    if code != reporting_currency:
+        raise DomainError(
+            f"Costs are kept in {reporting_currency} (the TANDEM_CURRENCY setting); convert the {code} amount "
+            f"to {reporting_currency} before entering it"
+        )
     by_time = hours is not None and rate is not None
     if (amount is None) != by_time or (amount is not None and (hours is not None or rate is not None)):
         raise DomainError("Give either an amount, or hours and a rate")
     if any(value is not None and value < 0 for value in (amount, hours, rate)):
         raise DomainError("Costs cannot be negative")
     item = CostItem.objects.create(
-        program=program, kind=kind, description=description, amount=amount, hours=hours, rate=rate
+        program=program,
+        kind=kind,
+        description=description,
+        amount=amount,
+        hours=hours,
+        rate=rate,
+        currency=code,
     )
     audit_record(
         actor_id=actor_id,
@@ -275,7 +312,7 @@ def cost_item_add(
         entity_type="program",
         entity_id=program.pk,
         entity_label=program.name,
-        changes={"cost_added": kind, "description": description, "total": str(item.total)},
+        changes={"cost_added": kind, "description": description, "total": str(item.total), "currency": code},
     )
     return item
 
