@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import include, path
 from django.utils.safestring import SafeString
 
 from tandem.accounts.permissions import Capability
@@ -325,6 +325,10 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 urlpatterns = [
     path("", programs, name="programs"),
+    # Setting programs up (their own modules) comes before <code>/ so "new/" is not read as a program code.
+    path("", include("tandem.web.views.programs_edit")),
+    path("", include("tandem.web.views.program_cohorts")),
+    path("", include("tandem.web.views.program_evaluation")),
     path("<slug:code>/", program_detail, name="program_detail"),
     path("<slug:code>/headline/", program_headline, name="program_headline"),
     path("<slug:code>/tiers/", program_tiers_fragment, name="program_tiers"),

@@ -1,0 +1,5 @@
+"""Comparison groups and pilot plans (pages)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
