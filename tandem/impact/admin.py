@@ -1,11 +1,12 @@
-"""Programs in the admin (L&D admins; audited). Draws, plans and feedback are read-only here: their
-services seed, freeze and audit them, which a hand edit would bypass."""
+"""Programs in the admin, read-only: programs, cohorts and everything under them are created and edited on
+the program pages and the API, through tandem.impact.services (validated, audited, one transaction), which
+a hand edit here would bypass. L&D admins may still look."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from tandem.audit.admin import AuditedInline, AuditedModelAdmin, ReadOnlyModelAdmin
+from tandem.audit.admin import ReadOnlyInline, ReadOnlyModelAdmin
 from tandem.impact.models import (
     Cohort,
     ComparisonGroup,
@@ -19,37 +20,28 @@ from tandem.impact.models import (
 )
 
 
-class ProgramMetricInline(AuditedInline):
+class ProgramMetricInline(ReadOnlyInline):
     model = ProgramMetric
-    extra = 0
-    audit_entity_type = "program_metric"
 
 
-class ProgramActivityInline(AuditedInline):
+class ProgramActivityInline(ReadOnlyInline):
     model = ProgramActivity
-    extra = 0
-    audit_entity_type = "program_activity"
 
 
-class CostItemInline(AuditedInline):
+class CostItemInline(ReadOnlyInline):
     model = CostItem
-    extra = 0
-    audit_entity_type = "cost_item"
 
 
 @admin.register(Program)
-class ProgramAdmin(AuditedModelAdmin):
-    audit_entity_type = "program"
+class ProgramAdmin(ReadOnlyModelAdmin):
     list_display = ("code", "name", "status", "is_pilot", "start_date", "end_date")
     list_filter = ("status", "is_pilot")
     search_fields = ("code", "name", "request_ref")
-    raw_id_fields = ("owner", "initiative")
     inlines = (ProgramMetricInline, ProgramActivityInline, CostItemInline)
 
 
 @admin.register(Cohort)
-class CohortAdmin(AuditedModelAdmin):
-    audit_entity_type = "cohort"
+class CohortAdmin(ReadOnlyModelAdmin):
     list_display = ("name", "program", "start_date")
     list_filter = ("program",)
 

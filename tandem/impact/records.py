@@ -101,10 +101,12 @@ class ProgramMetricView:
     goal: float | None
     value_per_unit: Decimal | None
     is_primary: bool
+    expected_direction: str  # which way the program should move it ("up"/"down")
 
 
 @dataclass(frozen=True)
 class ActivityView:
+    id: int
     activity_iri: str
     catalog_key: str
     name: str
@@ -112,6 +114,8 @@ class ActivityView:
 
 @dataclass(frozen=True)
 class CostView:
+    id: int
+    currency: str
     kind: str
     kind_label: str
     description: str
@@ -153,11 +157,21 @@ class ProgramDetail:
     request_ref: str
     delivery_modes: tuple[str, ...]
     owner_employee_id: str | None
+    sponsor_employee_id: str | None
+    sponsor_name: str | None
     initiative_code: str | None
     metrics: tuple[ProgramMetricView, ...]
     activities: tuple[ActivityView, ...]
     costs: tuple[CostView, ...]
     cohorts: tuple[CohortView, ...]
+
+    @property
+    def code(self) -> str:
+        return self.summary.code
+
+    @property
+    def name(self) -> str:
+        return self.summary.name
 
     @property
     def total_cost(self) -> Decimal:

@@ -97,7 +97,7 @@ def program_list(*, scope: PersonScope, status: str = "", search: str = "") -> l
 def program_get(*, scope: PersonScope, program_id: int | None = None, code: str = "") -> ProgramDetail:
     """One program with its metrics, activities, costs and cohorts (six queries). AccessDenied when it does
     not exist or none of its participants is in the scope (the two look the same)."""
-    programs = _counted(_visible(Program.objects.select_related("owner", "initiative"), scope))
+    programs = _counted(_visible(Program.objects.select_related("owner", "sponsor", "initiative"), scope))
     program = (
         programs.filter(pk=program_id).first()
         if program_id is not None
@@ -118,6 +118,8 @@ def program_get(*, scope: PersonScope, program_id: int | None = None, code: str 
         request_ref=program.request_ref,
         delivery_modes=tuple(program.delivery_modes),
         owner_employee_id=program.owner.employee_id if program.owner else None,
+        sponsor_employee_id=program.sponsor.employee_id if program.sponsor else None,
+        sponsor_name=program.sponsor.full_name if program.sponsor else None,
         initiative_code=program.initiative.code if program.initiative else None,
         metrics=tuple(
             ProgramMetricView(
@@ -130,15 +132,18 @@ def program_get(*, scope: PersonScope, program_id: int | None = None, code: str 
                 goal=link.goal,
                 value_per_unit=link.value_per_unit,
                 is_primary=link.is_primary,
+                expected_direction=link.expected_direction,
             )
             for link in metrics
         ),
         activities=tuple(
-            ActivityView(activity_iri=a.activity_iri, catalog_key=a.catalog_key, name=a.name)
+            ActivityView(id=a.pk, activity_iri=a.activity_iri, catalog_key=a.catalog_key, name=a.name)
             for a in ProgramActivity.objects.filter(program=program)
         ),
         costs=tuple(
             CostView(
+                id=c.pk,
+                currency=c.currency,
                 kind=c.kind,
                 kind_label=c.get_kind_display(),
                 description=c.description,

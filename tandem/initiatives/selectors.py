@@ -287,3 +287,8 @@ def initiative_count(*, status: str = "") -> int:
     if status:
         initiatives = initiatives.filter(_status_filter(status, on=today()))
     return initiatives.count()
+
+
+def initiative_choices() -> list[tuple[str, str]]:
+    """(code, name) of every initiative, by name, for pickers (one query)."""
+    return list(Initiative.objects.order_by("name", "code").values_list("code", "name"))

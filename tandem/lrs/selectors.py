@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, FilteredRelation, Func, OuterRef, Q, QuerySet
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Count, Exists, F, FilteredRelation, Func, OuterRef, Q, QuerySet, Sum, TextField
+from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils import timezone
 
 from tandem.lrs.catalog import activity_catalog_match
@@ -730,4 +730,48 @@ def _with_complement(groups: Sequence[GroupFigures]) -> list[GroupFigures]:
         if group is smallest
         else group
         for group in groups
+    ]
+
+
+@dataclass(frozen=True)
+class ActivitySeen:
+    """An activity IRI that statements in the LRS were about, with its display name and statement count."""
+
+    activity_id: str
+    name: str
+    statements: int
+    learners: int
+
+
+def activity_search(*, query: str = "", limit: int = 20) -> list[ActivitySeen]:
+    """Activities seen in the LRS whose IRI or definition (name, description) contains the query, most
+    statements first.
+
+    Counts come from the learning records (one per actor and activity, kept current by statements_store),
+    so a search reads those rather than every statement. Two queries, three with a query.
+    """
+    records = LearningRecord.objects.all()
+    query = query.strip()
+    if query:
+        # The name lives in the definition's JSON (a language map); its text is searched as a whole.
+        named = ActivityDefinition.objects.annotate(text=Cast("definition", TextField())).filter(
+            text__icontains=query
+        )
+        records = records.filter(
+            Q(activity_id__icontains=query) | Q(activity_id__in=named.values("activity_id"))
+        )
+    rows = list(
+        records.values("activity_id")
+        .annotate(n_statements=Sum("statements"), n_learners=Count("id"))
+        .order_by("-n_statements", "activity_id")[: max(1, limit)]
+    )
+    names = _activity_names([row["activity_id"] for row in rows])
+    return [
+        ActivitySeen(
+            activity_id=row["activity_id"],
+            name=names.get(row["activity_id"], ""),
+            statements=int(row["n_statements"] or 0),
+            learners=row["n_learners"],
+        )
+        for row in rows
     ]

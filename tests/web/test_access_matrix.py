@@ -46,6 +46,9 @@ MATRIX = [
     ("program in scope", "/programs/coaching/", [OK, OK, OK, DENIED, DENIED, DENIED, LOGIN]),
     ("program out of scope", "/programs/support-desk/", [OK, OK, DENIED, DENIED, DENIED, DENIED, LOGIN]),
     ("program headline", "/programs/coaching/headline/", [OK, OK, OK, DENIED, DENIED, DENIED, LOGIN]),
+    ("new program", "/programs/new/", [OK, OK, DENIED, DENIED, DENIED, DENIED, LOGIN]),
+    ("program setup", "/programs/coaching/setup/", [OK, OK, DENIED, DENIED, DENIED, DENIED, LOGIN]),
+    ("program edit", "/programs/coaching/edit/", [OK, OK, DENIED, DENIED, DENIED, DENIED, LOGIN]),
     ("program export in scope", "/programs/coaching/export.csv", [OK, OK, OK, DENIED, DENIED, DENIED, LOGIN]),
     (
         "program export out of scope",

@@ -20,21 +20,27 @@ from tandem.impact.services.participants import (
 )
 from tandem.impact.services.pilots import pilot_plan_freeze, pilot_plan_set
 from tandem.impact.services.programs import (
+    RESERVED_CODES,
     cost_item_add,
+    cost_item_remove,
     feedback_publish,
     program_activity_add,
+    program_activity_remove,
     program_create,
+    program_metric_remove,
     program_metric_set,
     program_update,
 )
 
 __all__ = [
+    "RESERVED_CODES",
     "UNSET",
     "cohort_create",
     "comparison_group_explicit",
     "comparison_group_match",
     "comparison_group_randomise",
     "cost_item_add",
+    "cost_item_remove",
     "feedback_publish",
     "participants_add_list",
     "participants_add_rule",
@@ -42,7 +48,9 @@ __all__ = [
     "pilot_plan_freeze",
     "pilot_plan_set",
     "program_activity_add",
+    "program_activity_remove",
     "program_create",
+    "program_metric_remove",
     "program_metric_set",
     "program_update",
     "rule_person_ids",

@@ -29,6 +29,10 @@ from tandem.impact.services._shared import (
 )
 from tandem.metrics.models import MetricDefinition
 
+# Codes that are the names of pages under /programs/ (a program called "new" would hide the "New program"
+# page, or be hidden by it).
+RESERVED_CODES = frozenset({"new", "edit", "setup", "search", "activities", "people", "metrics", "costs"})
+
 
 def _check_program_fields(
     *, start_date: dt.date | None, end_date: dt.date | None, status: str, delivery_modes: list[str]
@@ -80,6 +84,8 @@ def program_create(
     modes = list(dict.fromkeys(delivery_modes or []))
     if not code or not name:
         raise DomainError("A program needs a code and a name")
+    if code in RESERVED_CODES:
+        raise DomainError(f"{code!r} is a reserved word in Tandem's addresses; choose another program code")
     if Program.objects.filter(code=code).exists():
         raise DomainError(f"A program with code {code!r} already exists")
     _check_program_fields(start_date=start_date, end_date=end_date, status=status, delivery_modes=modes)
@@ -241,6 +247,25 @@ def program_metric_set(
 
 
 @transaction.atomic
+def program_metric_remove(*, actor_id: int | None, program_id: int, metric_code: str) -> None:
+    """Unlink a metric from the program (its observations stay; only the link goes)."""
+    program = program_for_write(program_id, lock=True)
+    link = ProgramMetric.objects.filter(program=program, metric__code=metric_code).first()
+    if link is None:
+        raise DomainError(f"Metric {metric_code!r} is not linked to this program")
+    was_primary = link.is_primary
+    link.delete()
+    audit_record(
+        actor_id=actor_id,
+        action="update",
+        entity_type="program",
+        entity_id=program.pk,
+        entity_label=program.name,
+        changes={"metric_removed": metric_code, "primary": was_primary},
+    )
+
+
+@transaction.atomic
 def program_activity_add(
     *, actor_id: int | None, program_id: int, activity_iri: str = "", catalog_key: str = "", name: str = ""
 ) -> ProgramActivity:
@@ -249,6 +274,8 @@ def program_activity_add(
         raise DomainError("An activity needs an xAPI activity IRI or a catalogue key")
     if activity_iri and ":" not in activity_iri:
         raise DomainError(f"{activity_iri!r} is not an IRI")
+    if activity_iri and ProgramActivity.objects.filter(program=program, activity_iri=activity_iri).exists():
+        raise DomainError(f"{activity_iri} is already one of the program's activities")
     activity = ProgramActivity.objects.create(
         program=program, activity_iri=activity_iri, catalog_key=catalog_key, name=name
     )
@@ -261,6 +288,24 @@ def program_activity_add(
         changes={"activity_added": activity_iri or catalog_key, "name": name},
     )
     return activity
+
+
+@transaction.atomic
+def program_activity_remove(*, actor_id: int | None, program_id: int, activity_id: int) -> None:
+    """Take an activity out of the program (its LRS statements stay; they no longer count for it)."""
+    program = program_for_write(program_id, lock=True)
+    activity = ProgramActivity.objects.filter(program=program, pk=activity_id).first()
+    if activity is None:
+        raise DomainError(f"No activity {activity_id} in this program")
+    activity.delete()
+    audit_record(
+        actor_id=actor_id,
+        action="update",
+        entity_type="program",
+        entity_id=program.pk,
+        entity_label=program.name,
+        changes={"activity_removed": activity.activity_iri or activity.catalog_key, "name": activity.name},
+    )
 
 
 @transaction.atomic
@@ -315,6 +360,24 @@ def cost_item_add(
         changes={"cost_added": kind, "description": description, "total": str(item.total), "currency": code},
     )
     return item
+
+
+@transaction.atomic
+def cost_item_remove(*, actor_id: int | None, program_id: int, cost_item_id: int) -> None:
+    program = program_for_write(program_id, lock=True)
+    item = CostItem.objects.filter(program=program, pk=cost_item_id).first()
+    if item is None:
+        raise DomainError(f"No cost line {cost_item_id} in this program")
+    total, kind, description, currency = str(item.total), item.kind, item.description, item.currency
+    item.delete()
+    audit_record(
+        actor_id=actor_id,
+        action="update",
+        entity_type="program",
+        entity_id=program.pk,
+        entity_label=program.name,
+        changes={"cost_removed": kind, "description": description, "total": total, "currency": currency},
+    )
 
 
 @transaction.atomic

@@ -83,7 +83,12 @@ def programs(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     status = request.GET.get("status", "")
     items = program_list(scope=viewer.scope, status=status if status in Program.Status.values else "")
-    context = {"programs": items, "status": status, "statuses": Program.Status.choices}
+    context = {
+        "programs": items,
+        "status": status,
+        "statuses": Program.Status.choices,
+        "can_manage": viewer.can(Capability.MANAGE_PROGRAMS),
+    }
     return render(request, "web/programs/list.html", context)
 
 
@@ -319,6 +324,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         "survey_chart": _survey_chart(tiers),
         "overall": {f.key: _cell(f) for f in tiers.overall},
         **tiers_context,
+        "can_manage": viewer_of(request).can(Capability.MANAGE_PROGRAMS),
     }
     return render(request, "web/programs/detail.html", context)
 
