@@ -215,9 +215,25 @@ class ComparisonGroup(models.Model):
     balance_warning = models.BooleanField(default=False)
     unmatched_participants = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A new group for the same program and cohort supersedes this one instead of deleting it, so a re-match
+    # can be compared with what it replaced. Only current groups (superseded_at null) count in estimates.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["program", "cohort", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "cohort"],
+                condition=Q(superseded_at__isnull=True),
+                name="comparison_group_one_current_per_cohort",
+            ),
+            # NULL cohorts are distinct in the constraint above, so the whole-program group has its own.
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=Q(superseded_at__isnull=True, cohort__isnull=True),
+                name="comparison_group_one_current_per_program",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} group of {self.program_id}"

@@ -73,7 +73,8 @@ def program_panel(
     comparison: dict[int, dt.date] = {}
     if include_comparison:
         for person_id, as_of in (
-            ComparisonMember.objects.filter(group__program_id=program_id)
+            # Only current groups: a superseded group is kept for comparison, never estimated with.
+            ComparisonMember.objects.filter(group__program_id=program_id, group__superseded_at__isnull=True)
             .order_by("group__as_of")
             .values_list("person_id", "group__as_of")
         ):
@@ -131,7 +132,7 @@ def program_panel(
 _REFERENCE_PEOPLE = (
     "SELECT person_id FROM impact_participant WHERE program_id = %s UNION "
     "SELECT m.person_id FROM impact_comparisonmember m "
-    "JOIN impact_comparisongroup g ON g.id = m.group_id WHERE g.program_id = %s"
+    "JOIN impact_comparisongroup g ON g.id = m.group_id WHERE g.program_id = %s AND g.superseded_at IS NULL"
 )
 # One column per month: the mean of the person's values in it (NULL when none). Parameters: each month's
 # start and the next month's start, then the metric, the window and the program id twice.

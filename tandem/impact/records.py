@@ -75,6 +75,33 @@ class BalanceRowView:
         return smd is None or abs(smd) > 0.1
 
 
+SMD_LIMIT = 0.1  # as tandem.impact.matching.SMD_THRESHOLD (records import no maths)
+
+
+def balance_warnings(
+    *, rows: tuple[BalanceRowView, ...], unmatched: int = 0, participants: int = 0
+) -> tuple[str, ...]:
+    """The balance table's problems in plain words ("Tenure (years) differs: SMD 0.31 (above 0.1)")."""
+    words: list[str] = []
+    for row in rows:
+        if not row.imbalanced:
+            continue
+        matched = row.mean_treated_after is not None
+        smd = row.smd_after if matched else row.smd_before
+        if smd is None:
+            words.append(f"{row.covariate} cannot be compared: one group has no values")
+        else:
+            after = " after matching" if matched else ""
+            words.append(f"{row.covariate} differs{after}: SMD {abs(smd):.2f} (above {SMD_LIMIT})")
+    if unmatched:
+        of = f" of {participants}" if participants else ""
+        words.append(
+            f"{unmatched}{of} participants have no comparison person within the caliper; "
+            "the matched ones may not stand for the whole cohort"
+        )
+    return tuple(words)
+
+
 @dataclass(frozen=True)
 class BalanceView:
     comparison_group_id: int
@@ -88,6 +115,103 @@ class BalanceView:
     unmatched_participants: int
     warning: bool
     rows: tuple[BalanceRowView, ...]
+    cohort_id: int | None = None
+    created_at: dt.datetime | None = None
+    superseded_at: dt.datetime | None = None  # None: the current group, the one estimates use
+    strata: tuple[str, ...] = ()
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return balance_warnings(
+            rows=self.rows, unmatched=self.unmatched_participants, participants=self.participants
+        )
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """How a comparison group is drawn. The same spec previews (comparison_group_propose) and saves
+    (comparison_group_save); with the same seed both give the same people.
+
+    people: for "explicit" the members (employee ids or work emails); for "randomised" and "matched" the
+    candidates (empty: everyone employed on the cohort start). cohort_id None: the whole program (explicit).
+    """
+
+    program_id: int
+    method: str
+    cohort_id: int | None = None
+    people: tuple[str, ...] = ()
+    ratio: float = 1.0
+    seed: int | None = None
+    caliper: float | None = 0.2
+    exact_on: tuple[str, ...] = ("department",)
+    metric_code: str | None = None
+    rule: SelectionRule | None = None
+
+
+@dataclass(frozen=True)
+class ProposedMember:
+    person_id: int
+    employee_id: str
+    name: str
+    matched_to_participant_id: int | None = None
+    distance: float | None = None
+
+
+@dataclass(frozen=True)
+class ComparisonProposal:
+    """A comparison group computed but not saved: who would be in it and how alike the groups would be."""
+
+    spec: ComparisonSpec  # with the seed that was drawn, so saving it gives these people
+    program_code: str
+    cohort_name: str | None
+    as_of: dt.date
+    strata: tuple[str, ...]
+    participants: int
+    members: tuple[ProposedMember, ...]
+    rows: tuple[BalanceRowView, ...]
+    warning: bool
+    unmatched: tuple[str, ...] = ()  # employee ids of participants left without a comparison person
+    short: int = 0  # randomised: people wanted but not available in their org unit
+    regularised: bool = False
+
+    @property
+    def method(self) -> str:
+        return self.spec.method
+
+    @property
+    def seed(self) -> int | None:
+        return self.spec.seed
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def unmatched_participants(self) -> int:
+        return len(self.unmatched)
+
+    @property
+    def imbalanced(self) -> tuple[str, ...]:
+        return tuple(row.covariate for row in self.rows if row.imbalanced)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return balance_warnings(rows=self.rows, unmatched=len(self.unmatched), participants=self.participants)
+
+
+@dataclass(frozen=True)
+class PilotSizing:
+    """The sample a pilot plan needs, computed without saving (the plan page shows it while typing)."""
+
+    design: str  # "means" or "did"
+    required_per_group: int
+    required_comparison: int
+    achieved_power: float
+    power_curve: tuple[tuple[int, float], ...]
 
 
 @dataclass(frozen=True)
@@ -215,6 +339,7 @@ class PilotPlanView:
     stop_threshold: float
     frozen_at: dt.datetime | None
     power_curve: tuple[tuple[int, float], ...]
+    frozen_by_name: str | None = None  # who froze it (the user's name, or their login)
 
     @property
     def is_frozen(self) -> bool:

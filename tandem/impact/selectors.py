@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from tandem.core.scope import AccessDenied, PersonScope
+from tandem.core.scope import AccessDenied, DomainError, PersonScope
 from tandem.impact.models import (
     Cohort,
     ComparisonGroup,
@@ -32,12 +34,13 @@ from tandem.impact.records import (
     FeedbackView,
     ParticipantView,
     PilotPlanView,
+    PilotSizing,
     ProgramDetail,
     ProgramMetricView,
     ProgramSummary,
 )
-from tandem.impact.stats import DidDesign, MeansDesign, StatsError, power_curve
-from tandem.metrics.models import MetricDefinition
+from tandem.impact.stats import DidDesign, MeansDesign, StatsError, power_curve, sample_size
+from tandem.metrics.models import MetricDefinition, MetricObservation
 from tandem.org.models import Assignment
 from tandem.org.periods import in_force
 from tandem.org.selectors import person_scope_filter
@@ -196,9 +199,14 @@ def _float_or_none(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
-def program_balance(*, program_id: int, cohort_id: int | None = None) -> list[BalanceView]:
-    """The balance table of each comparison group of the program (or of one cohort), newest first."""
+def program_balance(
+    *, program_id: int, cohort_id: int | None = None, superseded: bool = False
+) -> list[BalanceView]:
+    """The balance table of each current comparison group of the program (or of one cohort), newest
+    first; with `superseded`, also the groups they replaced (kept so a re-match can be compared)."""
     groups = ComparisonGroup.objects.filter(program_id=program_id).select_related("cohort")
+    if not superseded:
+        groups = groups.filter(superseded_at__isnull=True)
     if cohort_id is not None:
         groups = groups.filter(cohort_id=cohort_id)
     groups = groups.annotate(n_members=Count("members")).order_by("cohort__start_date", "-created_at")
@@ -222,6 +230,10 @@ def program_balance(*, program_id: int, cohort_id: int | None = None) -> list[Ba
             comparison=getattr(group, "n_members", 0),
             unmatched_participants=group.unmatched_participants,
             warning=group.balance_warning,
+            cohort_id=group.cohort_id,
+            created_at=group.created_at,
+            superseded_at=group.superseded_at,
+            strata=tuple(group.strata),
             rows=tuple(
                 BalanceRowView(
                     covariate=row["covariate"],
@@ -245,6 +257,82 @@ def _curve_points(required: int) -> list[int]:
     step = max(1, top // POWER_CURVE_POINTS)
     points = sorted({*range(max(2, step), top + 1, step), required})
     return [n for n in points if n >= 2]
+
+
+def pilot_design(
+    *,
+    design: str | None,
+    minimum_detectable_effect: float,
+    outcome_sd: float,
+    correlation: float | None,
+    alpha: float,
+    ratio: float,
+) -> MeansDesign | DidDesign:
+    """The power module's design for a plan: DiD when asked (or, not asked, when a correlation is given)."""
+    did = design == PilotPlan.Design.DID or (design is None and correlation is not None)
+    if did:
+        if correlation is None:
+            raise StatsError("invalid_argument", "the difference-in-differences design needs a correlation")
+        return DidDesign(
+            difference=minimum_detectable_effect,
+            sd=outcome_sd,
+            correlation=correlation,
+            ratio=ratio,
+            alpha=alpha,
+        )
+    return MeansDesign(difference=minimum_detectable_effect, sd=outcome_sd, ratio=ratio, alpha=alpha)
+
+
+def pilot_sizing_get(
+    *,
+    design: str | None,
+    minimum_detectable_effect: float,
+    outcome_sd: float,
+    correlation: float | None = None,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    ratio: float = 1.0,
+) -> PilotSizing:
+    """The people a pilot needs and its power curve (no write; the plan page shows it while typing).
+    Raises DomainError with a sentence when the numbers cannot be sized."""
+    if minimum_detectable_effect <= 0:
+        raise DomainError("The minimum detectable effect must be positive")
+    try:
+        chosen = pilot_design(
+            design=design,
+            minimum_detectable_effect=minimum_detectable_effect,
+            outcome_sd=outcome_sd,
+            correlation=correlation,
+            alpha=alpha,
+            ratio=ratio,
+        )
+        needed = sample_size(design=chosen, target_power=power)
+        curve = tuple(power_curve(design=chosen, n_values=_curve_points(needed.n_a)))
+    except StatsError as error:
+        raise DomainError(f"Cannot size the pilot: {error}") from error
+    return PilotSizing(
+        design=PilotPlan.Design.DID if isinstance(chosen, DidDesign) else PilotPlan.Design.MEANS,
+        required_per_group=needed.n_a,
+        required_comparison=needed.n_b,
+        achieved_power=needed.achieved_power,
+        power_curve=curve,
+    )
+
+
+def metric_sd_measured(*, metric_id: int, before: dt.date) -> float | None:
+    """SD of the metric's person-level values over the 12 months before `before` (None: too few)."""
+    since = before.replace(year=before.year - 1)
+    values = list(
+        MetricObservation.objects.filter(
+            metric_id=metric_id, person__isnull=False, period_start__gte=since, period_start__lt=before
+        )
+        .order_by()
+        .values_list("value", flat=True)
+    )
+    if len(values) < 2:
+        return None
+    sd = float(np.std(values, ddof=1))
+    return sd if sd > 0 else None
 
 
 def pilot_plan_get(*, program_id: int) -> PilotPlanView | None:
@@ -291,7 +379,17 @@ def pilot_plan_get(*, program_id: int) -> PilotPlanView | None:
         stop_threshold=plan.stop_threshold,
         frozen_at=plan.frozen_at,
         power_curve=curve,
+        frozen_by_name=_user_name(plan.frozen_by_id),
     )
+
+
+def _user_name(user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
 
 
 def feedback_for_person(*, person_id: int) -> list[FeedbackView]:
@@ -313,7 +411,10 @@ def feedback_for_person(*, person_id: int) -> list[FeedbackView]:
 
 __all__ = [
     "feedback_for_person",
+    "metric_sd_measured",
+    "pilot_design",
     "pilot_plan_get",
+    "pilot_sizing_get",
     "program_balance",
     "program_get",
     "program_list",

@@ -34,13 +34,14 @@ def test_explicit_group_replaces_the_previous_one_and_refuses_participants():
     second = comparison_group_explicit(
         actor_id=None, program_id=cohort.program_id, cohort_id=cohort.pk, employee_ids=["X2", "X3", "X3"]
     )
-    assert not ComparisonGroup.objects.filter(pk=first.pk).exists()
+    first.refresh_from_db()
+    assert first.superseded_at is not None and second.superseded_at is None  # kept, not current
     assert set(second.members.values_list("person__employee_id", flat=True)) == {"X2", "X3"}
     assert second.method == "explicit" and second.as_of == START
-    assert AuditEvent.objects.filter(entity_type="comparison_group", action="delete").count() == 1
+    assert AuditEvent.objects.filter(entity_type="comparison_group", action="update").count() == 1
     with pytest.raises(DomainError, match=r"Already participants.*X0"):
         comparison_group_explicit(actor_id=None, program_id=cohort.program_id, employee_ids=["X0", "X1"])
-    with pytest.raises(DomainError, match="Unknown employee ids: Q"):
+    with pytest.raises(DomainError, match="Unknown employee ids or emails: Q"):
         comparison_group_explicit(actor_id=None, program_id=cohort.program_id, employee_ids=["Q"])
     with pytest.raises(DomainError, match="at least one person"):
         comparison_group_explicit(actor_id=None, program_id=cohort.program_id, employee_ids=[" "])
@@ -70,7 +71,7 @@ def test_randomised_group_mirrors_the_participants_units_and_is_reproducible():
     assert not {"B00", "B01", "B02", "S00"} & set(members)
     again = comparison_group_randomise(actor_id=None, cohort_id=cohort.pk, ratio=2, seed=5)
     assert sorted(again.members.values_list("person__employee_id", flat=True)) == sorted(members)
-    assert ComparisonGroup.objects.count() == 1  # replaced, not added
+    assert ComparisonGroup.objects.filter(superseded_at__isnull=True).count() == 1  # one current
     with pytest.raises(DomainError, match="ratio must be positive"):
         comparison_group_randomise(actor_id=None, cohort_id=cohort.pk, ratio=0)
     with pytest.raises(DomainError, match="no participants"):

@@ -10,7 +10,9 @@ from tandem.impact.services._shared import UNSET, rule_person_ids
 from tandem.impact.services.comparison_groups import (
     comparison_group_explicit,
     comparison_group_match,
+    comparison_group_propose,
     comparison_group_randomise,
+    comparison_group_save,
 )
 from tandem.impact.services.participants import (
     cohort_create,
@@ -38,7 +40,9 @@ __all__ = [
     "cohort_create",
     "comparison_group_explicit",
     "comparison_group_match",
+    "comparison_group_propose",
     "comparison_group_randomise",
+    "comparison_group_save",
     "cost_item_add",
     "cost_item_remove",
     "feedback_publish",

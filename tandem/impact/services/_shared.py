@@ -100,12 +100,12 @@ def org_units_on(person_ids: Iterable[int], on: dt.date) -> dict[int, int]:
 
 
 def program_people(program_id: int) -> tuple[dict[int, int], set[int]]:
-    """(participant person id -> cohort id, people in any of the program's comparison groups)."""
+    """(participant person id -> cohort id, people in the program's current comparison groups)."""
     participants = dict(
         Participant.objects.filter(program_id=program_id).order_by().values_list("person_id", "cohort_id")
     )
     comparison = set(
-        ComparisonMember.objects.filter(group__program_id=program_id)
+        ComparisonMember.objects.filter(group__program_id=program_id, group__superseded_at__isnull=True)
         .order_by()
         .values_list("person_id", flat=True)
     )

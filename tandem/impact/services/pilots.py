@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,27 +14,19 @@ from tandem.impact.models import (
     PilotPlan,
     Program,
 )
+from tandem.impact.selectors import metric_sd_measured, pilot_sizing_get
 from tandem.impact.services._shared import (
     primary_metric_id,
     program_for_write,
 )
-from tandem.impact.stats import DidDesign, MeansDesign, StatsError, sample_size
-from tandem.metrics.models import MetricDefinition, MetricObservation
+from tandem.metrics.models import MetricDefinition
 
 
 def _estimated_sd(*, metric_id: int, before: dt.date) -> float:
-    """SD of person-level values of the metric over the 12 months before `before`."""
-    since = before.replace(year=before.year - 1)
-    values = list(
-        MetricObservation.objects.filter(
-            metric_id=metric_id, person__isnull=False, period_start__gte=since, period_start__lt=before
-        )
-        .order_by()
-        .values_list("value", flat=True)
-    )
-    if len(values) < 2 or float(np.std(values, ddof=1)) <= 0:
+    sd = metric_sd_measured(metric_id=metric_id, before=before)
+    if sd is None:
         raise DomainError("Not enough past values of the metric to estimate its spread; give the outcome SD")
-    return float(np.std(values, ddof=1))
+    return sd
 
 
 @transaction.atomic
@@ -53,14 +44,17 @@ def pilot_plan_set(
     alpha: float = 0.05,
     power: float = 0.8,
     ratio: float = 1.0,
+    design: str | None = None,
 ) -> PilotPlan:
-    """Write the pilot plan and the sample size it needs (DiD design when a pre/post correlation is
-    given, else a difference in means). Thresholds are in metric units, "better" positive.
-    Raises DomainError once the plan is frozen."""
+    """Write the pilot plan and the sample size it needs (`design` "did" or "means"; not given: DiD when
+    a pre/post correlation is given, else a difference in means). Thresholds are in metric units,
+    "better" positive. Raises DomainError once the plan is frozen."""
     program = program_for_write(program_id, lock=True)
     existing = PilotPlan.objects.select_for_update().filter(program=program).first()
     if existing is not None and existing.frozen_at is not None:
         raise DomainError("The pilot plan was frozen at launch and cannot change")
+    if design is not None and design not in PilotPlan.Design.values:
+        raise DomainError("The design is a difference in means or a difference in differences")
     primary_id = primary_metric_id(program.pk)
     metric = (
         MetricDefinition.objects.filter(code=metric_code).first()
@@ -77,33 +71,33 @@ def pilot_plan_set(
         raise DomainError("The minimum detectable effect must be positive")
     if stop_threshold > scale_threshold:
         raise DomainError("The stop threshold cannot be above the scale threshold")
+    if design == PilotPlan.Design.MEANS:
+        correlation = None  # a difference in means has no pre/post correlation to keep
     sd = (
         outcome_sd
         if outcome_sd is not None
         else _estimated_sd(metric_id=metric.pk, before=program.start_date or timezone.localdate())
     )
-    try:
-        design: MeansDesign | DidDesign = (
-            DidDesign(
-                difference=minimum_detectable_effect, sd=sd, correlation=correlation, ratio=ratio, alpha=alpha
-            )
-            if correlation is not None
-            else MeansDesign(difference=minimum_detectable_effect, sd=sd, ratio=ratio, alpha=alpha)
-        )
-        needed = sample_size(design=design, target_power=power)
-    except StatsError as error:
-        raise DomainError(f"Cannot size the pilot: {error}") from error
+    needed = pilot_sizing_get(
+        design=design,
+        minimum_detectable_effect=minimum_detectable_effect,
+        outcome_sd=sd,
+        correlation=correlation,
+        alpha=alpha,
+        power=power,
+        ratio=ratio,
+    )
     values: dict[str, Any] = {
         "metric": metric,
-        "design": PilotPlan.Design.DID if correlation is not None else PilotPlan.Design.MEANS,
+        "design": needed.design,
         "minimum_detectable_effect": minimum_detectable_effect,
         "outcome_sd": sd,
         "correlation": correlation,
         "alpha": alpha,
         "power": power,
         "ratio": ratio,
-        "required_per_group": needed.n_a,
-        "required_comparison": needed.n_b,
+        "required_per_group": needed.required_per_group,
+        "required_comparison": needed.required_comparison,
         "achieved_power": needed.achieved_power,
         "duration_weeks": duration_weeks,
         "scale_threshold": scale_threshold,

@@ -74,10 +74,10 @@ def _participants(*, program_id: int, scope: PersonScope) -> list[ParticipantFac
 
 
 def _comparison(*, program_id: int, participant_ids: Collection[int]) -> list[ComparisonFacts]:
-    """The program's comparison people (once each, from their earliest group), never participants."""
+    """The program's comparison people (current groups, once each, from their earliest), never participants."""
     found: dict[int, ComparisonFacts] = {}
     for person_id, as_of, left_on in (
-        ComparisonMember.objects.filter(group__program_id=program_id)
+        ComparisonMember.objects.filter(group__program_id=program_id, group__superseded_at__isnull=True)
         .order_by("group__as_of", "person_id")
         .values_list("person_id", "group__as_of", "person__termination_date")
     ):
