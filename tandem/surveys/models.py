@@ -147,3 +147,24 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_key} of response {self.response_id}"
+
+
+class KnowledgeQuestion(models.Model):
+    """A question of a program's knowledge check, asked before and after (so the two scores compare), with
+    its correct answer(s). Tandem scores every submission: a learner never types in their own score."""
+
+    program = models.ForeignKey("impact.Program", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=500)
+    choices = models.JSONField(default=list)  # the options' texts, in the order shown
+    # Indexes into choices. More than one: "tick every right answer", right only when all and no more are.
+    correct = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["program", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "position"], name="knowledge_question_position_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.text

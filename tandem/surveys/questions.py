@@ -75,11 +75,21 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
         _agree("commitment", "I intend to apply what I learned in the next weeks."),
         Question("comment", "What would make this program better for you?", "text", required=False),
     ),
+    # A knowledge check asks its program's own questions (tandem.surveys.knowledge); its one stored figure
+    # is the score Tandem computes from the options picked, never typed by the learner.
     KIND_KNOWLEDGE_PRE: (
-        Question("score", "Your knowledge-check score before the program (% of questions right).", "percent"),
+        Question(
+            "score",
+            "Score before the program: % of the questions answered right (scored by Tandem).",
+            "percent",
+        ),
     ),
     KIND_KNOWLEDGE_POST: (
-        Question("score", "Your knowledge-check score after the program (% of questions right).", "percent"),
+        Question(
+            "score",
+            "Score after the program: % of the questions answered right (scored by Tandem).",
+            "percent",
+        ),
     ),
     KIND_BEHAVIOUR_LEARNER: (
         Question(
@@ -113,11 +123,13 @@ DEFAULT_TITLES: dict[str, str] = {
     KIND_BEHAVIOUR_MANAGER: "{program}: what has changed for your team member?",
 }
 
-# Sensible defaults for the create form: reaction right after the start, behaviour at 30/60/90 days.
+# Defaults for the create form. Reaction and the knowledge check after count from the day each person took
+# part (tandem.surveys.schedule): at once, and a week later (what stayed, not what was just read).
+# The knowledge check before and the follow-ups count from the cohort's start.
 DEFAULT_SEND_AFTER_DAYS: dict[str, int] = {
     KIND_REACTION: 0,
     KIND_KNOWLEDGE_PRE: 0,
-    KIND_KNOWLEDGE_POST: 30,
+    KIND_KNOWLEDGE_POST: 7,
     KIND_BEHAVIOUR_LEARNER: 60,
     KIND_BEHAVIOUR_MANAGER: 60,
 }

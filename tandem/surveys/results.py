@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from tandem.core.scope import DomainError
 
-AnswerValue = int | float | str
+# A number or text; a multiple-choice question of a knowledge check: the indexes of the options ticked.
+AnswerValue = int | float | str | list[int] | list[str] | list[int | str] | tuple[int | str, ...]
 
 
 class SurveyLinkError(DomainError):
@@ -108,6 +109,9 @@ class PublicQuestion:
     choices: tuple[int, ...]
     low_label: str
     high_label: str
+    # A knowledge-check question: its options (index, text); multiple: tick every right one.
+    options: tuple[tuple[int, str], ...] = ()
+    multiple: bool = False
 
 
 @dataclass(frozen=True)

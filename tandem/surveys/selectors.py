@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 
 from tandem.impact.models import Cohort, Program
 from tandem.metrics.selectors import min_group_size
+from tandem.surveys.knowledge import KNOWLEDGE_KINDS, knowledge_questions_of
 from tandem.surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
 from tandem.surveys.questions import KIND_LABELS, Question, questions_for
 from tandem.surveys.records import SurveyAnswerRow, SurveyRateRow
@@ -264,6 +265,26 @@ def survey_invitation_usable(*, token: str, now: dt.datetime) -> SurveyInvitatio
     return invitation
 
 
+def _knowledge_public(program_id: int) -> tuple[PublicQuestion, ...]:
+    """A knowledge check's questions as the answer page shows them: options, never which are right."""
+    return tuple(
+        PublicQuestion(
+            key=q.key,
+            text=q.text + (" (tick every right answer)" if q.multiple else ""),
+            scale="choice",
+            required=True,
+            minimum=0,
+            maximum=0,
+            choices=(),
+            low_label="",
+            high_label="",
+            options=tuple(enumerate(q.choices)),
+            multiple=q.multiple,
+        )
+        for q in knowledge_questions_of(program_id=program_id)
+    )
+
+
 def survey_invitation_open(*, token: str, now: dt.datetime) -> PublicSurvey:
     """What the person behind a link is asked, or why the link does not work (SurveyLinkError)."""
     invitation = survey_invitation_usable(token=token, now=now)
@@ -277,7 +298,9 @@ def survey_invitation_open(*, token: str, now: dt.datetime) -> PublicSurvey:
         anonymous=survey.anonymous,
         subject_first_name=about,
         closes_at=invitation.closes_at,
-        questions=tuple(
+        questions=_knowledge_public(survey.program_id)
+        if survey.kind in KNOWLEDGE_KINDS
+        else tuple(
             PublicQuestion(
                 key=q.key,
                 text=q.wording(subject_name=about),

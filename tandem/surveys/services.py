@@ -30,6 +30,12 @@ from tandem.impact.models import Cohort, Participant, Program
 from tandem.lrs.services import lrs_internal_client_get, statements_store
 from tandem.org.models import Assignment, Person
 from tandem.org.periods import in_force
+from tandem.surveys.knowledge import (
+    KNOWLEDGE_KINDS,
+    knowledge_questions_of,
+    knowledge_score,
+    knowledge_survey_needs_questions,
+)
 from tandem.surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
 from tandem.surveys.questions import (
     DEFAULT_SEND_AFTER_DAYS,
@@ -57,6 +63,7 @@ from tandem.surveys.results import (
     SurveyAlreadyAnswered,
     SurveyCreated,
 )
+from tandem.surveys.schedule import AFTER_TAKING_PART, taken_part_at
 from tandem.surveys.selectors import survey_invitation_usable
 from tandem.surveys.tokens import invitation_link, invitation_token, token_hash
 
@@ -127,15 +134,31 @@ def _invitations_create(*, survey: Survey, now: dt.datetime) -> InvitationsCreat
         ).values_list("id", flat=True)
     )
     today = timezone.localdate(now)
+    taken = (
+        taken_part_at(
+            program_id=survey.program_id,
+            cohort_of={p: c for c, people in by_cohort.items() for p in people},
+            starts=starts,
+            today=today,
+        )
+        if survey.kind in AFTER_TAKING_PART
+        else None
+    )
     rows: list[SurveyInvitation] = []
     without_manager = 0
     for cohort_id, person_ids in by_cohort.items():
         due_day = starts[cohort_id] + dt.timedelta(days=survey.send_after_days)
-        due_at = _send_moment(due_day)
-        # A survey created after its day still gets its full answering window, counted from now.
-        closes_at = max(due_at, now) + dt.timedelta(days=survey.closes_after_days)
         placements = _placements(person_ids, min(due_day, today))
         for learner_id in person_ids:
+            due_at = _send_moment(due_day)
+            if taken is not None:
+                if learner_id not in taken:
+                    continue  # not taken part yet: a later dispatch invites them once they have
+                moment = taken[learner_id]
+                after = timezone.localdate(moment) + dt.timedelta(days=survey.send_after_days)
+                due_at = max(_send_moment(after), moment)
+            # A survey created after its day still gets its full answering window, counted from now.
+            closes_at = max(due_at, now) + dt.timedelta(days=survey.closes_after_days)
             placement = placements.get(learner_id, _Placement(None, None))
             invitee = learner_id
             if survey.kind == KIND_BEHAVIOUR_MANAGER:
@@ -204,6 +227,7 @@ def survey_create(
         raise DomainError(f"No program {program_id}")
     if cohort_id is not None and not Cohort.objects.filter(pk=cohort_id, program_id=program_id).exists():
         raise DomainError("That cohort is not a cohort of this program")
+    knowledge_survey_needs_questions(program_id=program_id, kind=kind)
     days = DEFAULT_SEND_AFTER_DAYS[kind] if send_after_days is None else send_after_days
     _check_schedule(
         send_after_days=days,
@@ -477,7 +501,7 @@ def survey_dispatch_task(survey_id: int | None = None) -> str:
 def _number(question: Question, raw: AnswerValue | None) -> tuple[float | None, str]:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, "Please answer this question." if question.required else ""
-    if isinstance(raw, bool):
+    if isinstance(raw, bool | list | tuple):
         return None, "Give a number."
     try:
         value = float(raw.strip().rstrip("%")) if isinstance(raw, str) else float(raw)
@@ -491,9 +515,14 @@ def _number(question: Question, raw: AnswerValue | None) -> tuple[float | None, 
 
 
 def answers_validate(
-    *, kind: str, answers: Mapping[str, AnswerValue | None]
+    *, kind: str, answers: Mapping[str, AnswerValue | None], program_id: int | None = None
 ) -> dict[str, tuple[float | None, str]]:
-    """(value, text) per question key, or AnswersInvalid with a message per question that is wrong."""
+    """(value, text) per question key, or AnswersInvalid with a message per question that is wrong.
+    A knowledge check (of `program_id`) is scored by Tandem from the options picked."""
+    if kind in KNOWLEDGE_KINDS:
+        if program_id is None:
+            raise DomainError("A knowledge check is scored against its program's questions")
+        return knowledge_score(questions=knowledge_questions_of(program_id=program_id), answers=answers)
     questions = questions_for(kind=kind)
     known = {q.key for q in questions}
     errors: dict[str, str] = {key: "This survey does not ask this." for key in answers if key not in known}
@@ -667,7 +696,7 @@ def survey_response_submit(
     """
     invitation = survey_invitation_usable(token=token, now=now)
     survey = invitation.survey
-    cleaned = answers_validate(kind=survey.kind, answers=answers)
+    cleaned = answers_validate(kind=survey.kind, answers=answers, program_id=survey.program_id)
     with transaction.atomic():
         # The conditional UPDATE is the once-only guard: of two submits racing, one finds the row answered.
         taken = SurveyInvitation.objects.filter(pk=invitation.pk, responded_at__isnull=True).update(
@@ -718,7 +747,9 @@ def _import_errors(
             problem = "responded_at is in the future"
         else:
             try:
-                cleaned[index] = answers_validate(kind=survey.kind, answers=row.answers)
+                cleaned[index] = answers_validate(
+                    kind=survey.kind, answers=row.answers, program_id=survey.program_id
+                )
             except AnswersInvalid as error:
                 problem = "; ".join(f"{key}: {message}" for key, message in error.errors.items())
         seen.add(row.learner_id)

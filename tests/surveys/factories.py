@@ -56,3 +56,40 @@ def tokens_in(messages: list[Any]) -> list[str]:
         )
         found.extend(re.findall(r"/s/([A-Za-z0-9_-]+)/", text))
     return found
+
+
+COURSE = "https://lms.example/courses/sales-coaching"
+
+
+def completed(person: Person, on: dt.datetime, activity: str = COURSE) -> None:
+    """A completion of `activity` in the LRS's learning records."""
+    from tandem.lrs.models import LearningRecord
+
+    LearningRecord.objects.create(
+        actor_ifi=f"mbox:mailto:{person.work_email}",
+        activity_id=activity,
+        person=person,
+        first_attempt=on - dt.timedelta(hours=1),
+        last_attempt=on,
+        attempts=1,
+        statements=2,
+        completed=True,
+        completed_at=on,
+    )
+
+
+def knowledge_questions(program: Program) -> None:
+    """Three questions: two of one right option (the first), one with two right options (0 and 2)."""
+    from tandem.surveys.knowledge import KnowledgeQuestionIn, knowledge_questions_set
+
+    knowledge_questions_set(
+        actor_id=None,
+        program_id=program.pk,
+        questions=[
+            KnowledgeQuestionIn("What comes first in a coaching talk?", ("Listening", "Advice"), (0,)),
+            KnowledgeQuestionIn("A good goal is…", ("Specific", "Vague", "Secret"), (0,)),
+            KnowledgeQuestionIn(
+                "Tick the open questions", ("What happened?", "Did it work?", "How?"), (0, 2)
+            ),
+        ],
+    )

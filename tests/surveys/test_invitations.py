@@ -14,7 +14,7 @@ from tandem.surveys.records import KIND_BEHAVIOUR_LEARNER, KIND_BEHAVIOUR_MANAGE
 from tandem.surveys.services import survey_create, survey_invitations_create
 from tests.factories import OrgUnitFactory, PersonFactory
 from tests.impact.factories import CohortFactory, ParticipantFactory, move
-from tests.surveys.factories import START, at
+from tests.surveys.factories import COURSE, START, at, completed
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +105,56 @@ def test_a_new_manager_is_not_asked_a_second_time(setup):
     again = survey_invitations_create(survey_id=survey_id, now=at(1))
     assert (again.created, again.already) == (0, 6)
     assert set(SurveyInvitation.objects.values_list("person_id", flat=True)) == {setup.manager.pk}
+
+
+# --- reaction after taking part -----------------------------------------------------------------------
+
+
+def _with_course(setup, **program):
+    from tandem.impact.models import ProgramActivity
+
+    ProgramActivity.objects.create(program=setup.program, activity_iri=COURSE, name="Sales coaching")
+    for field, value in program.items():
+        setattr(setup.program, field, value)
+    setup.program.save()
+
+
+def test_reaction_goes_to_those_who_took_part_never_on_day_0_to_nobody(setup):
+    _with_course(setup)
+    started, later = setup.learners[0], setup.learners[1]
+    completed(started, at(3, hour=15))
+    survey_id = survey_create(
+        actor_id=None, program_id=setup.program.pk, kind=KIND_REACTION, now=at(5)
+    ).survey_id
+    invitations = SurveyInvitation.objects.filter(survey_id=survey_id)
+    # Only the one who finished is asked, from the moment they finished (not 09:00 of the cohort's start).
+    assert [(i.subject_id, i.due_at) for i in invitations] == [(started.pk, at(3, hour=15))]
+    completed(later, at(8))
+    assert survey_invitations_create(survey_id=survey_id, now=at(9)).created == 1
+    assert invitations.get(subject=later).due_at == at(8)
+
+
+def test_nobody_started_means_no_reaction_invitation(setup):
+    _with_course(setup)
+    # A completion before this cohort started (an earlier run) is not taking part in this one.
+    completed(setup.learners[0], at(-30))
+    created = survey_create(actor_id=None, program_id=setup.program.pk, kind=KIND_REACTION, now=at(0))
+    assert created.invitations == 0
+
+
+def test_an_instructor_led_program_asks_after_it_ends(setup):
+    _with_course(setup, delivery_modes=["classroom"], end_date=START + dt.timedelta(days=4))
+    completed(setup.learners[0], at(2))
+    early = survey_create(actor_id=None, program_id=setup.program.pk, kind=KIND_REACTION, now=at(3))
+    assert early.invitations == 1  # only the one the LRS saw finish, before the end
+    assert survey_invitations_create(survey_id=early.survey_id, now=at(5)).created == 5
+    due = set(SurveyInvitation.objects.exclude(subject=setup.learners[0]).values_list("due_at", flat=True))
+    assert due == {at(4, hour=18)}
+
+
+def test_the_check_before_and_follow_ups_keep_the_cohort_start(setup):
+    _with_course(setup)
+    created = survey_create(
+        actor_id=None, program_id=setup.program.pk, kind=KIND_BEHAVIOUR_LEARNER, now=at(0), send_after_days=60
+    )
+    assert created.invitations == 6

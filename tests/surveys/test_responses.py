@@ -16,7 +16,6 @@ from tandem.surveys.questions import QUESTIONS
 from tandem.surveys.records import (
     KIND_BEHAVIOUR_LEARNER,
     KIND_BEHAVIOUR_MANAGER,
-    KIND_KNOWLEDGE_POST,
     KIND_REACTION,
     QUESTION_KEYS,
 )
@@ -93,16 +92,6 @@ def test_a_response_is_stored_with_its_answers_and_an_xapi_statement(setup, sett
     assert stored.client.key == "tandem-surveys"
     assert not LrsClient.objects.get(key="tandem-surveys").secret_hash.startswith("md5")  # no usable secret
     assert AuditEvent.objects.filter(entity_type="survey", action="respond").exists()
-
-
-def test_knowledge_checks_are_completed_with_a_score(setup):
-    survey_id = _survey(setup, kind=KIND_KNOWLEDGE_POST, send_after_days=0)
-    result = survey_response_submit(
-        token=_token(survey_id, setup.learners[1]), answers={"score": 80}, now=at(1)
-    )
-    statement = Statement.objects.get(pk=result.statement_id).exact
-    assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/completed"
-    assert statement["result"]["score"] == {"scaled": 0.8, "raw": 80.0, "min": 0, "max": 100}
 
 
 def test_every_invalid_answer_gets_its_own_message(setup):

@@ -8,13 +8,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tandem.audit.models import AuditEvent
 from tandem.lrs.models import Statement
-from tandem.surveys.models import Survey, SurveyInvitation, SurveyResponse
-from tandem.surveys.records import KIND_BEHAVIOUR_MANAGER, KIND_REACTION
+from tandem.surveys.knowledge import knowledge_questions_of
+from tandem.surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
+from tandem.surveys.records import KIND_BEHAVIOUR_MANAGER, KIND_KNOWLEDGE_POST, KIND_REACTION
 from tandem.surveys.results import ImportedResponse
 from tandem.surveys.services import survey_close, survey_create, survey_responses_import
 from tests.impact.factories import ProgramFactory
-from tests.surveys.factories import at, build_setup, token_of
+from tests.surveys.factories import at, build_setup, knowledge_questions, token_of
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +255,36 @@ def test_detail_hides_small_groups_and_shows_figures_for_large_ones(wave, make_u
     assert ">100%<" in html and "<svg" in html
     for learner in wave.learners:
         assert learner.last_name not in html and learner.work_email not in html
+
+
+# --- the knowledge check ------------------------------------------------------------------------------
+
+
+def test_the_knowledge_check_page_shows_options_and_tandem_scores_them(wave):
+    knowledge_questions(wave.program)
+    survey_id = _survey(wave, kind=KIND_KNOWLEDGE_POST, send_after_days=0)
+    client = Client()
+    url = _link(survey_id, wave.learners[2])
+    page = client.get(url).content.decode()
+    assert 'type="radio" name="q1" value="0"' in page and 'type="checkbox" name="q3" value="2"' in page
+    assert "Listening" in page and 'name="score"' not in page
+    wrong = client.post(url, {"q1": "0", "q3": ["0", "2"]})
+    assert wrong.status_code == 400 and 'data-testid="error-q2"' in wrong.content.decode()
+    assert 'value="2" checked' in wrong.content.decode()  # the ticks come back
+    assert client.post(url, {"q1": "0", "q2": "0", "q3": ["0", "2"]}).status_code == 200
+    assert SurveyAnswer.objects.get(question_key="score").value == 100.0
+
+
+def test_the_questions_page_saves_through_the_service(wave, make_user, login):
+    client = login(make_user(roles=["ld_team"]))
+    url = reverse("survey_knowledge", args=[wave.program.pk])
+    assert 'data-testid="knowledge-form"' in client.get(url).content.decode()
+    assert url in client.get(reverse("survey_new")).content.decode()
+    bad = client.post(url, {"questions": "Which?\n- a\n- b"})
+    assert bad.status_code == 400 and "mark at least one option" in bad.content.decode()
+    response = client.post(url, {"questions": "Which?\n* a\n- b\n\nAnd?\n* c\n* d\n- e"})
+    assert response.status_code == 302
+    questions = knowledge_questions_of(program_id=wave.program.pk)
+    assert [(q.text, q.correct) for q in questions] == [("Which?", (0,)), ("And?", (0, 1))]
+    assert AuditEvent.objects.filter(entity_type="program", summary__startswith="Knowledge check").exists()
+    assert client.get(reverse("survey_knowledge", args=[999999])).status_code == 404

@@ -22,6 +22,7 @@ from tandem.demo.steps import programs_more
 from tandem.impact.selectors import program_get
 from tandem.reports.records import BusinessCaseInput
 from tandem.reports.services import business_case_create, case_study_draft
+from tandem.surveys.knowledge import KnowledgeQuestionIn, knowledge_questions_set
 from tandem.surveys.records import (
     KIND_BEHAVIOUR_LEARNER,
     KIND_BEHAVIOUR_MANAGER,
@@ -117,6 +118,113 @@ _TEXTS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+# Each program's knowledge check (the right options first here; the demo shuffles nothing, the page
+# shows them in this order). Learners pick options and Tandem scores the check.
+_KNOWLEDGE: dict[str, tuple[KnowledgeQuestionIn, ...]] = {
+    "staggered": tuple(
+        KnowledgeQuestionIn(text, choices, correct)
+        for text, choices, correct in (
+            (
+                "What do you check before answering a ticket?",
+                ("The customer's history", "The weather", "Nothing"),
+                (0,),
+            ),
+            (
+                "A call-back you cannot keep should be…",
+                ("Promised anyway", "Replaced by a named expert's booking", "Ignored"),
+                (1,),
+            ),
+            (
+                "Which close a ticket on the first reply? (tick every right one)",
+                ("A tested fix", "A link to the FAQ only", "A clear next step the customer agreed"),
+                (0, 2),
+            ),
+            (
+                "The troubleshooting tree starts with…",
+                ("The symptom", "The product price", "The ticket number"),
+                (0,),
+            ),
+            ("When do you escalate?", ("At once", "When the tree ends without a fix", "Never"), (1,)),
+            (
+                "A repeat contact means…",
+                ("The first answer did not solve it", "A loyal customer", "A system error"),
+                (0,),
+            ),
+            (
+                "Module 2's call structure ends with…",
+                ("A summary and agreed next step", "A discount", "Hold music"),
+                (0,),
+            ),
+            (
+                "What goes in the shared notes page?",
+                ("Fixes that worked", "Personal opinions", "Customers' passwords"),
+                (0,),
+            ),
+            (
+                "Good first-reply habits (tick every right one)",
+                ("Restate the problem", "Ask for the account number twice", "Say what happens next"),
+                (0, 2),
+            ),
+            ("Who owns a ticket after a transfer?", ("Nobody", "The named receiver", "The customer"), (1,)),
+        )
+    ),
+    "operational": tuple(
+        KnowledgeQuestionIn(text, choices, correct)
+        for text, choices, correct in (
+            (
+                "What is an availability zone?",
+                ("An isolated data centre within a region", "A billing plan", "A VPN"),
+                (0,),
+            ),
+            (
+                "Which are ways to cut an idle cluster's cost? (tick every right one)",
+                ("Scale it to zero", "Add nodes", "Delete it when unused"),
+                (0, 2),
+            ),
+            (
+                "Infrastructure as code means…",
+                ("Servers described in versioned files", "Code running on bare metal", "A cloud vendor"),
+                (0,),
+            ),
+            (
+                "A security group controls…",
+                ("Network traffic to resources", "Staff holidays", "Disk size"),
+                (0,),
+            ),
+            ("Object storage suits…", ("Files and backups", "A relational join", "CPU caching"), (0,)),
+            ("Autoscaling reacts to…", ("Load metrics", "The calendar only", "Ticket counts"), (0,)),
+            (
+                "Least privilege means…",
+                ("Only the rights a task needs", "Admin for everyone", "No passwords"),
+                (0,),
+            ),
+            ("A region is…", ("A geographic area with several zones", "A team", "A price list"), (0,)),
+            (
+                "Which lower a cloud bill? (tick every right one)",
+                ("Reserved capacity", "Unused volumes", "Right-sizing"),
+                (0, 2),
+            ),
+            ("Where do secrets belong?", ("In a secrets manager", "In the repository", "In a chat"), (0,)),
+        )
+    ),
+}
+
+
+def _knowledge_answers(profile_key: str, kind: str, rng: random.Random) -> dict[str, Any]:
+    """A learner's picks: each question right with the program's chance before or after (Tandem scores)."""
+    profile = _PROFILES[profile_key]
+    chance = _clamp(rng.gauss(profile["pre" if kind == KIND_KNOWLEDGE_PRE else "post"], 12), 0, 100) / 100
+    answers: dict[str, Any] = {}
+    for position, question in enumerate(_KNOWLEDGE[profile_key], start=1):
+        if rng.random() < chance:
+            picked = list(question.correct)
+        else:
+            wrong = [i for i in range(len(question.choices)) if i not in question.correct]
+            picked = [rng.choice(wrong)]
+        answers[f"q{position}"] = [str(i) for i in picked] if len(question.correct) > 1 else str(picked[0])
+    return answers
+
+
 def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
@@ -138,8 +246,7 @@ def _answers(kind: str, profile_key: str, rng: random.Random) -> dict[str, Any]:
             answers["comment"] = rng.choice(comments)
         return answers
     if kind in (KIND_KNOWLEDGE_PRE, KIND_KNOWLEDGE_POST):
-        mean = profile["pre" if kind == KIND_KNOWLEDGE_PRE else "post"]
-        return {"score": round(_clamp(rng.gauss(mean, 12), 0, 100))}
+        return _knowledge_answers(profile_key, kind, rng)
     applied = round(_clamp(rng.gauss(profile["applied"], 20), 0, 100))
     answers = {"applied_pct": applied}
     if kind == KIND_BEHAVIOUR_MANAGER:
@@ -155,6 +262,10 @@ def _survey_program(ctx: DemoContext, code: str, profile_key: str, now: dt.datet
     rng = ctx.rng(f"feedback:{code}")
     detail = program_get(scope=PersonScope.all(), code=code)
     counts = {"surveys": 0, "invitations": 0, "responses": 0}
+    if profile_key in _KNOWLEDGE:
+        knowledge_questions_set(
+            actor_id=None, program_id=detail.summary.id, questions=_KNOWLEDGE[profile_key]
+        )
     for cohort in detail.cohorts:
         for kind in _KINDS[profile_key]:
             created = survey_create(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from tandem.core.scope import DomainError
-from tandem.surveys.results import AnswersInvalid, PublicSurvey, SurveyLinkError
+from tandem.surveys.results import AnswersInvalid, AnswerValue, PublicSurvey, SurveyLinkError
 from tandem.surveys.selectors import survey_invitation_open
 from tandem.surveys.services import survey_response_submit
 
@@ -31,16 +31,29 @@ def _unavailable(request: HttpRequest, error: SurveyLinkError) -> HttpResponse:
     )
 
 
+def _picked(value: AnswerValue | None) -> list[str]:
+    """The options ticked before a form comes back with errors (as the strings the inputs carry)."""
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    return [] if value in (None, "") else [str(value)]
+
+
 def _form(
     request: HttpRequest,
     survey: PublicSurvey,
     *,
-    values: dict[str, str],
+    values: dict[str, AnswerValue],
     errors: dict[str, str],
     status: int = 200,
 ) -> HttpResponse:
     questions = [
-        {"q": q, "value": values.get(q.key, ""), "error": errors.get(q.key, "")} for q in survey.questions
+        {
+            "q": q,
+            "value": values.get(q.key, ""),
+            "picked": _picked(values.get(q.key)),
+            "error": errors.get(q.key, ""),
+        }
+        for q in survey.questions
     ]
     context = {"survey": survey, "questions": questions, "errors": errors}
     return render(request, "web/surveys/public/answer.html", context, status=status)
@@ -63,7 +76,10 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         return _unavailable(request, error)
     if request.method != "POST":
         return _form(request, survey, values={}, errors={})
-    values = {q.key: request.POST.get(q.key, "") for q in survey.questions}
+    values: dict[str, AnswerValue] = {
+        q.key: request.POST.getlist(q.key) if q.multiple else request.POST.get(q.key, "")
+        for q in survey.questions
+    }
     try:
         survey_response_submit(token=token, answers=values, now=now)
     except AnswersInvalid as error:

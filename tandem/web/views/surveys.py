@@ -22,6 +22,12 @@ from tandem.accounts.permissions import Capability
 from tandem.accounts.selectors import Viewer, viewer_require
 from tandem.core.charts import Bar, bar_chart_svg
 from tandem.core.scope import DomainError
+from tandem.surveys.knowledge import (
+    knowledge_answered,
+    knowledge_questions_parse,
+    knowledge_questions_set,
+    knowledge_questions_text,
+)
 from tandem.surveys.questions import DEFAULT_SEND_AFTER_DAYS, KIND_LABELS
 from tandem.surveys.results import ProgramChoice, QuestionSummary, SurveyDetail, SurveyListItem
 from tandem.surveys.selectors import survey_detail, survey_list, survey_program_choices
@@ -50,7 +56,10 @@ class SurveyForm(forms.Form):
         min_value=0,
         max_value=730,
         required=False,
-        help_text="Days after each cohort starts (e.g. 0, 30, 60, 90).",
+        help_text=(
+            "Days after each person took part (reaction, knowledge check after) or after each cohort "
+            "starts (knowledge check before, follow-ups). Leave empty for the default."
+        ),
     )
     reminder_every_days = forms.IntegerField(min_value=1, max_value=60, initial=2)
     max_reminders = forms.IntegerField(min_value=0, max_value=10, initial=3)
@@ -93,7 +102,8 @@ def survey_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         initial = {"program": request.GET.get("program", "")}
         form = SurveyForm(initial=initial, programs=programs)
-        return render(request, "web/surveys/form.html", {"form": form, "defaults": DEFAULT_SEND_AFTER_DAYS})
+        context = {"form": form, "defaults": DEFAULT_SEND_AFTER_DAYS, "programs": programs}
+        return render(request, "web/surveys/form.html", context)
     form = SurveyForm(request.POST, programs=programs)
     if form.is_valid():
         data = form.cleaned_data
@@ -122,7 +132,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, f"Survey created with {created.invitations} invitations.{note}")
             return redirect("survey_detail", survey_id=created.survey_id)
-    context = {"form": form, "defaults": DEFAULT_SEND_AFTER_DAYS}
+    context = {"form": form, "defaults": DEFAULT_SEND_AFTER_DAYS, "programs": programs}
     return render(request, "web/surveys/form.html", context, status=400)
 
 
@@ -194,9 +204,48 @@ def survey_close_page(request: HttpRequest, survey_id: int) -> HttpResponse:
     return redirect("survey_detail", survey_id=survey_id)
 
 
+class KnowledgeForm(forms.Form):
+    questions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 18}),
+        max_length=60_000,
+        help_text=(
+            "A question on one line, then its options, one a line: “* ” before a right answer, “- ” before "
+            "a wrong one. More than one right answer: learners tick every right one. A blank line between "
+            "questions."
+        ),
+    )
+
+
+def survey_knowledge(request: HttpRequest, program_id: int) -> HttpResponse:
+    """The program's knowledge-check questions, asked before and after and scored by Tandem."""
+    viewer = _viewer(request)
+    program = next((p for p in survey_program_choices() if p.id == program_id), None)
+    if program is None:
+        raise Http404("No such program")
+    answered = knowledge_answered(program_id=program_id)
+    form = KnowledgeForm(
+        request.POST or None, initial={"questions": knowledge_questions_text(program_id=program_id)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = knowledge_questions_set(
+                actor_id=viewer.user_id,
+                program_id=program_id,
+                questions=knowledge_questions_parse(text=form.cleaned_data["questions"]),
+            )
+        except DomainError as error:
+            form.add_error("questions", str(error))
+        else:
+            messages.success(request, f"The knowledge check of {program.name} has {count} questions.")
+            return redirect("survey_knowledge", program_id=program_id)
+    context = {"program": program, "form": form, "answered": answered}
+    return render(request, "web/surveys/knowledge.html", context, status=400 if form.errors else 200)
+
+
 urlpatterns = [
     path("", surveys, name="surveys"),
     path("new/", survey_new, name="survey_new"),
+    path("knowledge/<int:program_id>/", survey_knowledge, name="survey_knowledge"),
     path("<int:survey_id>/", survey_detail_page, name="survey_detail"),
     path("<int:survey_id>/send/", survey_send, name="survey_send"),
     path("<int:survey_id>/close/", survey_close_page, name="survey_close"),
