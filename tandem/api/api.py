@@ -23,6 +23,7 @@ from tandem.api.initiatives import router as initiatives_router
 from tandem.api.metrics import router as metrics_router
 from tandem.api.org import router as org_router
 from tandem.api.people import router as people_router
+from tandem.api.programs import router as programs_router
 from tandem.core.scope import AccessDenied, DomainError
 
 
@@ -67,6 +68,7 @@ api.add_router("/people", people_router, tags=["people"])
 api.add_router("/org-units", org_router, tags=["organisation"])
 api.add_router("/metrics", metrics_router, tags=["metrics"])
 api.add_router("/initiatives", initiatives_router, tags=["initiatives"])
+api.add_router("/programs", programs_router, tags=["programs"])
 
 
 def _error(

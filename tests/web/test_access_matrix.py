@@ -82,6 +82,13 @@ MATRIX = [
     ("api metrics", "/api/metrics", [OK, OK, OK, OK, DENIED, DENIED, UNAUTHORISED]),
     ("api observations", "/api/metrics/nps/observations", [OK, OK, OK, OK, DENIED, DENIED, UNAUTHORISED]),
     ("api initiatives", "/api/initiatives", [OK, OK, OK, OK, OK, DENIED, UNAUTHORISED]),
+    ("api programs", "/api/programs", [OK, OK, OK, DENIED, DENIED, DENIED, UNAUTHORISED]),
+    ("api program in scope", "/api/programs/coaching", [OK, OK, OK, DENIED, DENIED, DENIED, UNAUTHORISED]),
+    (
+        "api program out of scope",
+        "/api/programs/support-desk",
+        [OK, OK, HIDDEN, DENIED, DENIED, DENIED, UNAUTHORISED],
+    ),
 ]
 
 CASES = [
