@@ -178,3 +178,16 @@ def test_metrics_linked_with_direction_changed_and_removed(company, program, ld_
 def test_the_detail_page_links_the_setup_page_for_the_l_and_d_roles(company, program, ld_client):
     page = ld_client.get(reverse("program_detail", args=["onboarding"])).text
     assert reverse("program_setup", args=["onboarding"]) in page
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_setup_page_and_activity_search_query_counts_do_not_grow(
+    company, program, ld_client, count, django_assert_max_num_queries
+):
+    for i in range(count):
+        store_learning(people=company.reports, activity=f"https://lms.example.com/courses/c{i}")
+    with django_assert_max_num_queries(20):
+        assert ld_client.get(reverse("program_setup", args=["onboarding"])).status_code == 200
+    with django_assert_max_num_queries(12):
+        search = ld_client.get(reverse("program_activity_search", args=["onboarding"]), {"q": "courses"})
+    assert search.text.count('name="activity_iri" value="https://lms.example.com/courses/c') == count
