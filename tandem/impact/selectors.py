@@ -319,12 +319,12 @@ def pilot_sizing_get(
     )
 
 
-def metric_sd_measured(*, metric_id: int, before: dt.date) -> float | None:
+def metric_sd_measured(*, metric_code: str, before: dt.date) -> float | None:
     """SD of the metric's person-level values over the 12 months before `before` (None: too few)."""
     since = before.replace(year=before.year - 1)
     values = list(
         MetricObservation.objects.filter(
-            metric_id=metric_id, person__isnull=False, period_start__gte=since, period_start__lt=before
+            metric__code=metric_code, person__isnull=False, period_start__gte=since, period_start__lt=before
         )
         .order_by()
         .values_list("value", flat=True)

@@ -22,8 +22,8 @@ from tandem.impact.services._shared import (
 from tandem.metrics.models import MetricDefinition
 
 
-def _estimated_sd(*, metric_id: int, before: dt.date) -> float:
-    sd = metric_sd_measured(metric_id=metric_id, before=before)
+def _estimated_sd(*, metric_code: str, before: dt.date) -> float:
+    sd = metric_sd_measured(metric_code=metric_code, before=before)
     if sd is None:
         raise DomainError("Not enough past values of the metric to estimate its spread; give the outcome SD")
     return sd
@@ -76,7 +76,7 @@ def pilot_plan_set(
     sd = (
         outcome_sd
         if outcome_sd is not None
-        else _estimated_sd(metric_id=metric.pk, before=program.start_date or timezone.localdate())
+        else _estimated_sd(metric_code=metric.code, before=program.start_date or timezone.localdate())
     )
     needed = pilot_sizing_get(
         design=design,
