@@ -628,15 +628,37 @@ class NamedLearningRecord:
 
     record: LearningRecordRow
     name: str
+    # A questionnaire (xAPI activity type survey): its "score" is an answer, never shown as a learning score.
+    survey: bool = False
+
+
+SURVEY_TYPE = "http://adlnet.gov/expapi/activities/survey"
+
+
+def survey_activity_ids(*, activity_ids: Collection[str]) -> set[str]:
+    """Those of the activities whose definition in the LRS has the survey type (one query)."""
+    if not activity_ids:
+        return set()
+    return set(
+        ActivityDefinition.objects.filter(
+            activity_id__in=list(activity_ids), definition__type=SURVEY_TYPE
+        ).values_list("activity_id", flat=True)
+    )
 
 
 def learning_records_of_person(*, person_id: int) -> list[NamedLearningRecord]:
-    """One person's records, most recently active first, named (two queries however many there are)."""
+    """One person's records, most recently active first, named (three queries however many there are)."""
     records = sorted(
         learning_records_for(person_ids=[person_id]), key=lambda record: record.last_attempt, reverse=True
     )
-    names = activity_names(activity_ids={record.activity_id for record in records})
-    return [NamedLearningRecord(record=record, name=names.get(record.activity_id, "")) for record in records]
+    ids = {record.activity_id for record in records}
+    names, surveys = activity_names(activity_ids=ids), survey_activity_ids(activity_ids=ids)
+    return [
+        NamedLearningRecord(
+            record=record, name=names.get(record.activity_id, ""), survey=record.activity_id in surveys
+        )
+        for record in records
+    ]
 
 
 def learning_record_list() -> QuerySet[LearningRecord]:

@@ -430,9 +430,14 @@ def _language_pick(value: Any) -> str:
     return ""
 
 
-def _result_text(result: Any) -> str:
+SURVEY_TYPE = "http://adlnet.gov/expapi/activities/survey"
+
+
+def _result_text(result: Any, *, survey: bool = False) -> str:
     if not isinstance(result, Mapping):
         return ""
+    if survey:
+        return "answered" if result.get("completion") is True else ""
     parts = []
     if result.get("completion") is True:
         parts.append("completed")
@@ -520,7 +525,8 @@ def statements_browse(
                     or str(obj.get("objectType", ""))
                 ),
                 catalog_key=catalog.get(activity_id or "", ""),
-                result=_result_text(exact.get("result")),
+                # A survey's "score" is an answer (e.g. "how much do you apply?"), not a learning score.
+                result=_result_text(exact.get("result"), survey=definition.get("type") == SURVEY_TYPE),
             )
         )
     return StatementBrowsePage(rows=rows, before=page[-1][0] if len(found) > limit else None)

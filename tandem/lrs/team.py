@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from tandem.lrs.learning import NamedLearningRecord, activity_names, learning_records_for
+from tandem.lrs.learning import (
+    NamedLearningRecord,
+    activity_names,
+    learning_records_for,
+    survey_activity_ids,
+)
 from tandem.lrs.matching import unmatched_actor_summary
 from tandem.lrs.models import LearningRecord
 
@@ -102,11 +107,14 @@ def team_recent_records(
         key=lambda row: row.last_attempt,
         reverse=True,
     )[:limit]
-    names = activity_names(activity_ids={row.activity_id for row in rows})
+    ids = {row.activity_id for row in rows}
+    names, surveys = activity_names(activity_ids=ids), survey_activity_ids(activity_ids=ids)
     return [
         PersonLearning(
             person_id=row.person_id or 0,
-            record=NamedLearningRecord(record=row, name=names.get(row.activity_id, "")),
+            record=NamedLearningRecord(
+                record=row, name=names.get(row.activity_id, ""), survey=row.activity_id in surveys
+            ),
         )
         for row in rows
     ]

@@ -45,7 +45,6 @@ from tandem.surveys.questions import (
     questions_for,
 )
 from tandem.surveys.records import (
-    KIND_BEHAVIOUR_LEARNER,
     KIND_BEHAVIOUR_MANAGER,
     KIND_KNOWLEDGE_POST,
     KIND_KNOWLEDGE_PRE,
@@ -77,13 +76,10 @@ VERB_COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 TYPE_SURVEY = "http://adlnet.gov/expapi/activities/survey"
 TYPE_ASSESSMENT = "http://adlnet.gov/expapi/activities/assessment"
 TYPE_COURSE = "http://adlnet.gov/expapi/activities/course"
-# The answer that gives a statement its score (0-100), per kind.
-SCORE_KEY = {
-    KIND_KNOWLEDGE_PRE: "score",
-    KIND_KNOWLEDGE_POST: "score",
-    KIND_BEHAVIOUR_LEARNER: "applied_pct",
-    KIND_BEHAVIOUR_MANAGER: "applied_pct",
-}
+# The answer that gives a statement its score (0-100): only a knowledge check's, which Tandem scored. A
+# survey's answers (e.g. "how much do you apply?") stay in the result's extensions: in the LRS a score is
+# read as a learning score, and an opinion is not one.
+SCORE_KEY = {KIND_KNOWLEDGE_PRE: "score", KIND_KNOWLEDGE_POST: "score"}
 
 
 # --- creating surveys and invitations -------------------------------------------------------------

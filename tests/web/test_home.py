@@ -114,6 +114,20 @@ def test_stakeholder_home_names_their_area(company, make_user, login):
     assert "Better service" in page and "target 80.0" in page
 
 
+def test_stakeholder_home_shows_progress_now_as_the_initiative_page_does(company, make_user, login):
+    """The home said "latest" (one month) where the initiative page says "now" (the mean of the last
+    periods): the same figure computed twice, by the page and by the selector, must agree."""
+    from tandem.core.scope import PersonScope
+    from tandem.initiatives.selectors import initiative_list
+
+    user = make_user(roles=["stakeholder"], person=company.stakeholder_person, org_units=[company.cs])
+    page = home(login(user))
+    progress = next(p for item in initiative_list(scope=PersonScope.all()) for p in item.metrics if p.now)
+    shown = re.findall(r'data-testid="progress-now">([^<]+)<', page)
+    assert shown and shown[0] == f"{progress.now.value:.{progress.decimals}f}"
+    assert "→ now" in page
+
+
 def test_stakeholder_home_shows_their_programs_result_and_what_is_measured_next(
     world, company, make_user, login
 ):

@@ -30,6 +30,7 @@ from tandem.lrs.learning import (
     learning_record_list,
     learning_records_of_person,
     learning_top_activities,
+    survey_activity_ids,
 )
 from tandem.lrs.matching import (
     actor_account_mapping_create,
@@ -65,7 +66,8 @@ def _viewer(request: HttpRequest, capability: Capability = Capability.VIEW_LEARN
 def learning(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
     page = Paginator(learning_record_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    names = activity_names(activity_ids={record.activity_id for record in page.object_list})
+    ids = {record.activity_id for record in page.object_list}
+    names, surveys = activity_names(activity_ids=ids), survey_activity_ids(activity_ids=ids)
     since = (today().replace(day=1) - dt.timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
     months = learning_completions_by_month(since=since)
     chart = bar_chart_svg(
@@ -81,7 +83,12 @@ def learning(request: HttpRequest) -> HttpResponse:
         "top": learning_top_activities(),
         "page": page,
         "rows": [
-            {"record": record, "name": names.get(record.activity_id, "")} for record in page.object_list
+            {
+                "record": record,
+                "name": names.get(record.activity_id, ""),
+                "survey": record.activity_id in surveys,
+            }
+            for record in page.object_list
         ],
     }
     return render(request, "web/lrs/overview.html", context)
