@@ -23,6 +23,8 @@ from tandem.api.initiatives import router as initiatives_router
 from tandem.api.metrics import router as metrics_router
 from tandem.api.org import router as org_router
 from tandem.api.people import router as people_router
+from tandem.api.program_evaluation import groups_router as comparison_groups_router
+from tandem.api.program_evaluation import plans_router as pilot_plans_router
 from tandem.api.programs import router as programs_router
 from tandem.core.scope import AccessDenied, DomainError
 
@@ -69,6 +71,8 @@ api.add_router("/org-units", org_router, tags=["organisation"])
 api.add_router("/metrics", metrics_router, tags=["metrics"])
 api.add_router("/initiatives", initiatives_router, tags=["initiatives"])
 api.add_router("/programs", programs_router, tags=["programs"])
+api.add_router("/comparison-groups", comparison_groups_router, tags=["programs"])
+api.add_router("/pilot-plans", pilot_plans_router, tags=["programs"])
 
 
 def _error(
