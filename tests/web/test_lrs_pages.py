@@ -365,3 +365,55 @@ def test_data_quality_separates_anonymous_survey_respondents_from_unmatched_peop
     assert len(independent) == summary.actors
     overview = client.get("/learning/").context["overview"]
     assert overview.anonymous_records == 150 and overview.unlinked_records == 31
+
+
+# --- the same figure on two pages: windows and dates said ------------------------------------------------
+
+OLD_COURSE = "http://example.com/a/old-course"
+
+
+def test_all_time_and_twelve_month_completions_are_both_right_and_labelled(client, company_learning):
+    """/learning/ counts completions of all time, /learning/department/ the last twelve months (1,668 vs
+    616 in the demo): computed both ways here, and each page says its window."""
+    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=800)).isoformat()
+    people = company_learning["people"]
+    statements_store(
+        statements=[
+            statement(
+                actor=agent(f"{key}@example.com", f"Person {key}"),
+                verb=COMPLETED,
+                obj=_named(OLD_COURSE, "Old compliance"),
+                timestamp=long_ago,
+            )
+            for key in people
+        ],
+        version="1.0.3",
+        client=LrsClientFactory(),
+    )
+    client.force_login(company_learning["ld_team"])
+    overview = client.get("/learning/")
+    old = next(a for a in overview.context["top"] if a.activity_id == OLD_COURSE)
+    assert old.completions == len(people) == LearningRecord.objects.filter(activity_id=OLD_COURSE).count()
+    body = overview.content.decode()
+    assert "completions, all time" in body and 'data-testid="top-window"' in body
+    department = client.get("/learning/department/")
+    # The old course is outside the twelve months: not in the per-activity figures at all.
+    assert OLD_COURSE not in {g.key for g in department.context["figures"].by_activity}
+    since = department.context["since"]
+    assert f"since {since:%-d %B %Y}" in department.content.decode()
+
+
+def test_people_learning_may_exceed_todays_headcount_and_the_page_says_why(client, company_learning):
+    """1,162 people learning in a 1,117-person department: people count in the team they learned in."""
+    from tandem.core.dates import today
+    from tandem.org.models import Person
+    from tests.impact.factories import move
+
+    people = company_learning["people"]
+    move(people["n0"], to_unit=people["q0"].org_unit, on=today() + dt.timedelta(days=1))
+    sales = company_learning["units"]["sales"]
+    headcount = Person.objects.filter(org_unit__in=[sales, *sales.children.all()]).count()
+    client.force_login(company_learning["stakeholder"])
+    response = client.get("/learning/department/")
+    assert response.context["figures"].people == 8 and headcount == 7
+    assert "people who have moved or left since are counted too" in response.content.decode()

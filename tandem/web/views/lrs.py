@@ -221,7 +221,7 @@ def department(request: HttpRequest) -> HttpResponse:
         description="Active learners and completions per month",
         empty_message="No month has enough learners to show.",
     )
-    context = {"figures": figures, "chart": chart, "company_wide": units is None}
+    context = {"figures": figures, "chart": chart, "company_wide": units is None, "since": since}
     return render(request, "web/lrs/department.html", context)
 
 
