@@ -75,8 +75,11 @@ def group_replace(
     caliper: float | None = None,
 ) -> ComparisonGroup:
     """A new current comparison group for the program (and cohort); the previous one is superseded, kept."""
-    previous = ComparisonGroup.objects.select_for_update().filter(
-        program=program, cohort=cohort, superseded_at__isnull=True
+    # Ordered by id: the model's default ordering joins the cohort, and PostgreSQL cannot lock an outer join.
+    previous = (
+        ComparisonGroup.objects.select_for_update()
+        .filter(program=program, cohort=cohort, superseded_at__isnull=True)
+        .order_by("pk")
     )
     replaced = list(previous.values_list("id", flat=True))
     if replaced:
